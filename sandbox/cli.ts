@@ -1,6 +1,55 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { createLogger } from '../lib/log.js';
+import { sandboxPaths } from './files.js';
+import { runDetached, runForeground, stopSandbox } from './lifecycle.js';
+import { formatStatus, sandboxStatus } from './status.js';
 
-/** `meshlb sandbox ...`: filled in by the sandbox orchestration (see sandbox/README in the top README). */
+function clusterCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 255) throw new Error(`--clusters must be an integer from 1 to 255, got "${v}"`);
+  return n;
+}
+
+/** `meshlb sandbox up|down|status` (and the per-process subcommands the sandbox itself runs). */
 export function registerSandboxCommands(program: Command): void {
-  program.command('sandbox').description('run a local multi-cluster environment (real etcd + Kubernetes-API-compatible server)');
+  const sandbox = program
+    .command('sandbox')
+    .description('run a local multi-cluster environment (real etcd + Kubernetes-API-compatible server)');
+
+  sandbox
+    .command('up')
+    .description('start clusters c1..cN, each with its own etcd and API server; resumes an existing DIR')
+    .option('--clusters <n>', 'number of clusters', clusterCount, 2)
+    .option('--dir <dir>', 'state directory (kubeconfig, env.json, data)', '.sandbox')
+    .option('--detach', 'return once ready; stop with "sandbox down"', false)
+    .option('--quiet', 'no usage banner', false)
+    .action(async (o: { clusters: number; dir: string; detach: boolean; quiet: boolean }) => {
+      if (o.detach) {
+        await runDetached({ dir: o.dir, clusters: o.clusters });
+        process.stdout.write(`sandbox ready; kubeconfig: ${sandboxPaths(resolve(o.dir)).kubeconfig}\n`);
+        return;
+      }
+      await runForeground({ ...o, banner: !o.quiet, logger: createLogger({ component: 'sandbox' }) });
+    });
+
+  sandbox
+    .command('down')
+    .description('stop the sandbox running in DIR (data is kept unless --purge)')
+    .option('--dir <dir>', 'state directory', '.sandbox')
+    .option('--purge', 'also delete the directory and all data', false)
+    .action(async (o: { dir: string; purge: boolean }) => {
+      process.stdout.write((await stopSandbox(o.dir, o)) + '\n');
+    });
+
+  sandbox
+    .command('status')
+    .description('show whether the sandbox in DIR runs and each cluster answers')
+    .option('--dir <dir>', 'state directory', '.sandbox')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (o: { dir: string; output: string }) => {
+      const s = await sandboxStatus(sandboxPaths(resolve(o.dir)));
+      process.stdout.write((o.output === 'json' ? JSON.stringify(s, null, 2) : formatStatus(s)) + '\n');
+      if (!s.ready) process.exitCode = 1;
+    });
 }

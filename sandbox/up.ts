@@ -1,0 +1,75 @@
+/**
+ * `meshlb sandbox up`: N clusters, each a real etcd plus a Kubernetes-API-compatible server,
+ * on loopback. This file composes them; the per-cluster parts live in cluster.ts.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Logger } from '../lib/log.js';
+import { startSandboxCluster, type RunningCluster } from './cluster.js';
+import {
+  ensurePki,
+  ensureToken,
+  isAlive,
+  readPid,
+  readState,
+  removeRunMarkers,
+  sandboxPaths,
+  writeJson,
+  type SandboxPaths,
+} from './files.js';
+import { pickFreePorts } from './etcd/ports.js';
+import { buildEnv, buildKubeconfig, planClusters } from './plan.js';
+
+export interface UpOptions {
+  readonly dir: string;
+  readonly clusters: number;
+  readonly logger: Logger;
+}
+
+export interface RunningSandbox {
+  readonly paths: SandboxPaths;
+  readonly clusters: readonly RunningCluster[];
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
+  const paths = sandboxPaths(resolve(opts.dir));
+  await mkdir(paths.dir, { recursive: true });
+  const owner = await readPid(paths);
+  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+    throw new Error(`a sandbox is already running in ${paths.dir} (pid ${owner}); run "meshlb sandbox down --dir ${opts.dir}" first`);
+  }
+  await writeFile(paths.pid, `${process.pid}\n`);
+  await rm(paths.ready, { force: true });
+
+  const previous = await readState(paths);
+  const pool = await pickFreePorts(3 * opts.clusters);
+  const state = planClusters(previous, opts.clusters, () => pool.splice(0, 3));
+  await writeJson(paths.state, state);
+  const [pki, token] = await Promise.all([ensurePki(paths), ensureToken(paths)]);
+
+  const started: RunningCluster[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(started.map((c) => c.stop()));
+    await removeRunMarkers(paths);
+  };
+  try {
+    const results = await Promise.allSettled(
+      state.clusters.map((c) =>
+        startSandboxCluster({ cluster: c, paths, pki, token, logger: opts.logger.child({ cluster: c.name }) }),
+      ),
+    );
+    for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  await writeFile(paths.kubeconfig, buildKubeconfig(state.clusters, pki.ca.certPem, token), { mode: 0o600 });
+  const byName = new Map(started.map((c) => [c.name, c]));
+  await writeJson(paths.env, buildEnv(paths.kubeconfig, state.clusters, (c) => byName.get(c.name)?.envExtras() ?? {}));
+  await writeFile(paths.ready, `${process.pid}\n`);
+  return { paths, clusters: started, stop: stopAll };
+}
