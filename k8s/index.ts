@@ -1,0 +1,16 @@
+export { loadKubeConfig } from './kubeconfig.js';
+export type { KubeConfigOptions } from './kubeconfig.js';
+export { createInformer } from './informer.js';
+export type { Informer, InformerOptions, ListResult } from './informer.js';
+export { objectKey, diffRelist, applyWatchEvent, backoffDelay, defaultBackoff } from './informer-core.js';
+export type { InformerEvent, ObjectLike, BackoffPolicy } from './informer-core.js';
+export { mergePatch, jsonPatch, patchStatus, applyObject, createObject, getObject, deleteObject } from './patch.js';
+export type { KubeObject, JsonPatchOp, WriteOptions } from './patch.js';
+export { createLeaderElector } from './leader-election.js';
+export type { LeaderElector, LeaderElectionOptions } from './leader-election.js';
+export { kubeRequest } from './request.js';
+export type { KubeRequest } from './request.js';
+export { errorFromStatus, errorFromThrown, isRetryable } from './errors.js';
+export type { KubeError, KubeErrorKind } from './errors.js';
+export { apiVersionOf, collectionPath, objectPath, coreResource, describeRef } from './resource.js';
+export type { ResourceType, ObjectRef, CollectionRef } from './resource.js';
