@@ -35,7 +35,13 @@ describe('parseConfigDir', () => {
   });
 
   test('skips the local cluster without complaint', () => {
-    const out = parseConfigDir([{ name: 'c1', content: c3File }, { name: 'c3', content: c3File }], 'c1');
+    const out = parseConfigDir(
+      [
+        { name: 'c1', content: c3File },
+        { name: 'c3', content: c3File },
+      ],
+      'c1',
+    );
     expect([...out.configs.keys()]).toEqual(['c3']);
     expect(out.rejected).toEqual([]);
   });
@@ -75,7 +81,11 @@ describe('parseConfigDir', () => {
 });
 
 describe('diffConfigs', () => {
-  const cfg = (cluster: string, hash: string): RemoteConfig => ({ cluster, endpoints: ['https://x:2379'], hash });
+  const cfg = (cluster: string, hash: string): RemoteConfig => ({
+    cluster,
+    endpoints: ['https://x:2379'],
+    hash,
+  });
   const map = (...cs: RemoteConfig[]) => new Map(cs.map((c) => [c.cluster, c]));
 
   test.each([
@@ -83,7 +93,14 @@ describe('diffConfigs', () => {
     ['unchanged', map(cfg('c2', 'a')), map(cfg('c2', 'a')), [], [], []],
     ['hash changed', map(cfg('c2', 'a')), map(cfg('c2', 'z')), [], ['c2'], []],
     ['removed', map(cfg('c2', 'a'), cfg('c3', 'b')), map(cfg('c3', 'b')), [], [], ['c2']],
-    ['all three at once', map(cfg('c2', 'a'), cfg('c3', 'b')), map(cfg('c3', 'c'), cfg('c4', 'd')), ['c4'], ['c3'], ['c2']],
+    [
+      'all three at once',
+      map(cfg('c2', 'a'), cfg('c3', 'b')),
+      map(cfg('c3', 'c'), cfg('c4', 'd')),
+      ['c4'],
+      ['c3'],
+      ['c2'],
+    ],
   ])('%s', (_what, before, after, connect, reconnect, disconnect) => {
     const d = diffConfigs(before, after);
     expect(d.connect.map((c) => c.cluster)).toEqual(connect);

@@ -95,14 +95,23 @@ export function checkRemote(
   const id = config.id;
   if (id === 0) return refuse('id-unset', `remote cluster ${name.value} has cluster ID 0 (unset)`);
   if (!Number.isInteger(id) || id < 0 || id > local.maxConnectedClusters) {
-    return refuse('id-out-of-range', `remote cluster ${name.value} has cluster ID ${id}, outside 1..${local.maxConnectedClusters}`);
+    return refuse(
+      'id-out-of-range',
+      `remote cluster ${name.value} has cluster ID ${id}, outside 1..${local.maxConnectedClusters}`,
+    );
   }
   if (id === local.id) {
-    return refuse('id-local', `remote cluster ${name.value} has cluster ID ${id}, the same as the local cluster ${local.name}`);
+    return refuse(
+      'id-local',
+      `remote cluster ${name.value} has cluster ID ${id}, the same as the local cluster ${local.name}`,
+    );
   }
   for (const [other, otherId] of [...otherRemotes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (other !== name.value && otherId === id) {
-      return refuse('id-duplicate', `remote cluster ${name.value} has cluster ID ${id}, already used by remote cluster ${other}`);
+      return refuse(
+        'id-duplicate',
+        `remote cluster ${name.value} has cluster ID ${id}, already used by remote cluster ${other}`,
+      );
     }
   }
   return ok({ name: name.value, id, syncedCanaries: config.capabilities.syncedCanaries === true });
