@@ -4,6 +4,7 @@
  * Pure: plain data in, plain JSON-ready objects out.
  */
 import { groupVersion, type ResourceDef } from '../resources.js';
+import { isPlainJson, parseAccept, type MediaRange } from './accept.js';
 
 export type DiscoveryVersion = 'v2' | 'v2beta1';
 
@@ -14,49 +15,12 @@ export function aggregatedContentType(version: DiscoveryVersion): string {
 
 const STATUS_VERBS = ['get', 'patch', 'update'] as const;
 
-interface MediaRange {
-  readonly type: string;
-  readonly params: ReadonlyMap<string, string>;
-  readonly q: number;
-}
-
-function parseMediaRange(part: string): MediaRange | undefined {
-  const [head, ...rest] = part.split(';');
-  const type = head?.trim().toLowerCase();
-  if (!type) return undefined;
-  const params = new Map<string, string>();
-  let q = 1;
-  for (const p of rest) {
-    const eq = p.indexOf('=');
-    if (eq < 0) continue;
-    const key = p.slice(0, eq).trim().toLowerCase();
-    const value = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-    if (key === 'q') q = Number.isFinite(Number(value)) ? Number(value) : 0;
-    else params.set(key, value);
-  }
-  return { type, params, q };
-}
-
-/** Media ranges of an Accept header, most preferred first (stable for equal q, as sent). */
-export function parseAccept(accept: string | undefined): readonly MediaRange[] {
-  if (!accept) return [];
-  const ranges = accept
-    .split(',')
-    .map(parseMediaRange)
-    .filter((r): r is MediaRange => r !== undefined && r.q > 0);
-  return ranges.map((r, i) => ({ r, i })).sort((a, b) => b.r.q - a.r.q || a.i - b.i).map(({ r }) => r);
-}
-
 function aggregatedVersionOf(range: MediaRange): DiscoveryVersion | undefined {
   if (range.type !== 'application/json') return undefined;
   if (range.params.get('g') !== 'apidiscovery.k8s.io') return undefined;
   if (range.params.get('as') !== 'APIGroupDiscoveryList') return undefined;
   const v = range.params.get('v');
   return v === 'v2' || v === 'v2beta1' ? v : undefined;
-}
-
-function isPlainJson(range: MediaRange): boolean {
-  return range.params.size === 0 && ['application/json', 'application/*', '*/*'].includes(range.type);
 }
 
 /**
