@@ -16,7 +16,10 @@ function parseMediaRange(part: string): MediaRange | undefined {
     const eq = p.indexOf('=');
     if (eq < 0) continue;
     const key = p.slice(0, eq).trim().toLowerCase();
-    const value = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = p
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (key === 'q') q = Number.isFinite(Number(value)) ? Number(value) : 0;
     else params.set(key, value);
   }

@@ -46,7 +46,8 @@ describe('negotiateDiscovery', () => {
   });
   test('protobuf aggregated is skipped in favour of the JSON one', () => {
     const accept =
-      'application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,' + KUBECTL_ACCEPT;
+      'application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,' +
+      KUBECTL_ACCEPT;
     expect(negotiateDiscovery(accept)?.version).toBe('v2');
   });
   test('plain JSON, none, or plain JSON preferred by q → legacy', () => {
@@ -83,7 +84,11 @@ describe('aggregatedDiscovery', () => {
       categories: ['all'],
       verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
       subresources: [
-        { subresource: 'status', responseKind: { group: '', version: 'v1', kind: 'Service' }, verbs: ['get', 'patch', 'update'] },
+        {
+          subresource: 'status',
+          responseKind: { group: '', version: 'v1', kind: 'Service' },
+          verbs: ['get', 'patch', 'update'],
+        },
       ],
     });
     expect(v1.resources.find((r) => r.resource === 'configmaps')).toMatchObject({ subresources: [] });
@@ -91,7 +96,10 @@ describe('aggregatedDiscovery', () => {
   test('/apis lists each non-core group once, cluster scope for cluster resources', () => {
     const doc = aggregatedDiscovery(defs, 'apis', 'v2beta1') as {
       apiVersion: string;
-      items: { metadata: { name: string }; versions: { resources: { resource: string; scope: string }[] }[] }[];
+      items: {
+        metadata: { name: string };
+        versions: { resources: { resource: string; scope: string }[] }[];
+      }[];
     };
     expect(doc.apiVersion).toBe('apidiscovery.k8s.io/v2beta1');
     expect(doc.items.map((i) => i.metadata.name)).toEqual([

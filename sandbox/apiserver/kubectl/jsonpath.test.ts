@@ -33,7 +33,9 @@ test('escaped dots in label keys', () => {
 test('filters as CRD printer columns use them', () => {
   expect(values('.status.conditions[?(@.type=="cilium.io/PoolConflict")].status')).toEqual(['False']);
   expect(values(".status.conditions[?(@.type=='cilium.io/IPsAvailable')].message")).toEqual(['254']);
-  expect(values('.status.conditions[?(@.type!="cilium.io/PoolConflict")].type')).toEqual(['cilium.io/IPsAvailable']);
+  expect(values('.status.conditions[?(@.type!="cilium.io/PoolConflict")].type')).toEqual([
+    'cilium.io/IPsAvailable',
+  ]);
   expect(values('.status.conditions[?(@.type=="Nope")].status')).toEqual([]);
 });
 

@@ -10,7 +10,12 @@ type Step =
   | { readonly kind: 'field'; readonly name: string }
   | { readonly kind: 'index'; readonly index: number }
   | { readonly kind: 'all' }
-  | { readonly kind: 'filter'; readonly path: readonly Step[]; readonly op: '==' | '!='; readonly value: unknown };
+  | {
+      readonly kind: 'filter';
+      readonly path: readonly Step[];
+      readonly op: '==' | '!=';
+      readonly value: unknown;
+    };
 
 function readName(path: string, from: number): { name: string; next: number } {
   let name = '';
@@ -79,7 +84,8 @@ export function parseJsonPath(expression: string): Result<readonly Step[]> {
     const c = path[i];
     if (c === '.') {
       const { name, next } = readName(path, i + 1);
-      if (name === '' && next < path.length && path[next] !== '[') return fail(`empty field name in ${expression}`);
+      if (name === '' && next < path.length && path[next] !== '[')
+        return fail(`empty field name in ${expression}`);
       if (name === '*') steps.push({ kind: 'all' });
       else if (name !== '') steps.push({ kind: 'field', name });
       i = next;

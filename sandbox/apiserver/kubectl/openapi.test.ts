@@ -15,7 +15,10 @@ const pool: ResourceDef = {
   statusSubresource: true,
   verbs: ['get'],
   builtin: false,
-  schema: { type: 'object', properties: { spec: { type: 'object', properties: { disabled: { type: 'boolean' } } } } },
+  schema: {
+    type: 'object',
+    properties: { spec: { type: 'object', properties: { disabled: { type: 'boolean' } } } },
+  },
 };
 const defs = [...BUILTIN_RESOURCES, pool];
 
@@ -39,7 +42,9 @@ test('root lists every group-version with a hashed relative URL', () => {
     'apis/discovery.k8s.io/v1',
   ]);
   expect(root.paths['api/v1']).toEqual({ serverRelativeURL: '/openapi/v3/api/v1?hash=h-2' });
-  expect(root.paths['apis/cilium.io/v2']).toEqual({ serverRelativeURL: '/openapi/v3/apis/cilium.io/v2?hash=h-12' });
+  expect(root.paths['apis/cilium.io/v2']).toEqual({
+    serverRelativeURL: '/openapi/v3/apis/cilium.io/v2?hash=h-12',
+  });
 });
 
 test('each kind has a PATCH operation with its GVK and a fieldValidation query parameter', () => {
@@ -50,7 +55,9 @@ test('each kind has a PATCH operation with its GVK and a fieldValidation query p
   expect(doc.paths['/api/v1/namespaces/{name}']!.patch['x-kubernetes-group-version-kind']).toMatchObject({
     kind: 'Namespace',
   });
-  const kinds = Object.values(doc.paths).map((p) => (p.patch['x-kubernetes-group-version-kind'] as { kind: string }).kind);
+  const kinds = Object.values(doc.paths).map(
+    (p) => (p.patch['x-kubernetes-group-version-kind'] as { kind: string }).kind,
+  );
   expect(kinds.sort()).toEqual(['ConfigMap', 'Endpoints', 'Namespace', 'Node', 'Pod', 'Secret', 'Service']);
 });
 
@@ -81,5 +88,7 @@ test('unknown group-version → undefined; path forms are interchangeable', () =
   expect(groupVersionOfOpenApiPath('/openapi/v3/apis/cilium.io/v2')).toBe('cilium.io/v2');
   expect(groupVersionOfOpenApiPath('api/v1')).toBe('v1');
   expect(groupVersionOfOpenApiPath('discovery.k8s.io/v1')).toBe('discovery.k8s.io/v1');
-  expect(schemaNameOf(defs.find((d) => d.resource === 'endpointslices')!)).toBe('io.k8s.api.discovery.v1.EndpointSlice');
+  expect(schemaNameOf(defs.find((d) => d.resource === 'endpointslices')!)).toBe(
+    'io.k8s.api.discovery.v1.EndpointSlice',
+  );
 });

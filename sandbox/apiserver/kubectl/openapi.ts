@@ -27,7 +27,10 @@ export function groupVersionOfOpenApiPath(path: string): string {
 }
 
 /** `/openapi/v3`: one entry per served group-version; hashOf lets clients cache each document. */
-export function openApiV3Root(defs: readonly ResourceDef[], hashOf: (groupVersion: string) => string): object {
+export function openApiV3Root(
+  defs: readonly ResourceDef[],
+  hashOf: (groupVersion: string) => string,
+): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const gv of new Set(defs.map(groupVersion))) {
     const path = openApiPathOf(gv);

@@ -71,7 +71,9 @@ function serviceExternalIP(svc: Obj): string {
     case 'NodePort':
       return orNone(externalIPs.join(','));
     case 'LoadBalancer': {
-      const ingress = arr(obj(obj(svc.status).loadBalancer).ingress).map((i) => str(obj(i).ip) || str(obj(i).hostname));
+      const ingress = arr(obj(obj(svc.status).loadBalancer).ingress).map(
+        (i) => str(obj(i).ip) || str(obj(i).hostname),
+      );
       const all = [...ingress.filter((s) => s !== ''), ...externalIPs];
       return all.length > 0 ? all.join(',') : '<pending>';
     }
@@ -142,7 +144,9 @@ function podRestarts(pod: Obj, now: Date): string {
 }
 
 function nodeStatus(node: Obj): string {
-  const ready = arr(obj(node.status).conditions).map(obj).find((c) => c.type === 'Ready');
+  const ready = arr(obj(node.status).conditions)
+    .map(obj)
+    .find((c) => c.type === 'Ready');
   const base = !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady';
   return obj(node.spec).unschedulable === true ? `${base},SchedulingDisabled` : base;
 }
@@ -153,11 +157,18 @@ function nodeRoles(node: Obj): string {
     if (k.startsWith('node-role.kubernetes.io/')) roles.add(k.slice('node-role.kubernetes.io/'.length));
     else if (k === 'kubernetes.io/role' && str(v) !== '') roles.add(str(v));
   }
-  return orNone([...roles].filter((r) => r !== '').sort().join(','));
+  return orNone(
+    [...roles]
+      .filter((r) => r !== '')
+      .sort()
+      .join(','),
+  );
 }
 
 function nodeAddress(node: Obj, type: string): string {
-  const found = arr(obj(node.status).addresses).map(obj).find((a) => a.type === type);
+  const found = arr(obj(node.status).addresses)
+    .map(obj)
+    .find((a) => a.type === type);
   return orNone(str(found?.address));
 }
 
@@ -180,7 +191,11 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
       col('External-IP', 'The external IP of the service.'),
       col('Port(s)', 'The ports of the service.'),
       AGE_COLUMN,
-      col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', wide),
+      col(
+        'Selector',
+        'Route service traffic to pods with label keys and values matching this selector.',
+        wide,
+      ),
     ],
     cells: (o, now) => {
       const svc = obj(o);
@@ -258,17 +273,30 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
     },
   },
   Secret: {
-    columns: [NAME_COLUMN, col('Type', 'The type of the secret'), col('Data', 'The number of entries in the secret', { type: 'integer' }), AGE_COLUMN],
+    columns: [
+      NAME_COLUMN,
+      col('Type', 'The type of the secret'),
+      col('Data', 'The number of entries in the secret', { type: 'integer' }),
+      AGE_COLUMN,
+    ],
     cells: (o, now) => {
       const s = obj(o);
       return [nameOf(o), str(s.type), Object.keys(obj(s.data)).length, ageOf(o, now)];
     },
   },
   ConfigMap: {
-    columns: [NAME_COLUMN, col('Data', 'Number of entries in the configmap', { type: 'integer' }), AGE_COLUMN],
+    columns: [
+      NAME_COLUMN,
+      col('Data', 'Number of entries in the configmap', { type: 'integer' }),
+      AGE_COLUMN,
+    ],
     cells: (o, now) => {
       const c = obj(o);
-      return [nameOf(o), Object.keys(obj(c.data)).length + Object.keys(obj(c.binaryData)).length, ageOf(o, now)];
+      return [
+        nameOf(o),
+        Object.keys(obj(c.data)).length + Object.keys(obj(c.binaryData)).length,
+        ageOf(o, now),
+      ];
     },
   },
   EndpointSlice: {
@@ -286,7 +314,13 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
         return typeof port.port === 'number' ? String(port.port) : str(port.name) || '*';
       });
       const addresses = arr(s.endpoints).flatMap((e) => arr(obj(e).addresses).map(str));
-      return [nameOf(o), str(s.addressType), listWithMore(ports, '<unset>'), listWithMore(addresses, '<unset>'), ageOf(o, now)];
+      return [
+        nameOf(o),
+        str(s.addressType),
+        listWithMore(ports, '<unset>'),
+        listWithMore(addresses, '<unset>'),
+        ageOf(o, now),
+      ];
     },
   },
   Lease: {
@@ -297,7 +331,10 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
 
 /** The default table of the API server for kinds without a printer (CRDs print this way too). */
 export const DEFAULT_PRINTER: Printer = {
-  columns: [NAME_COLUMN, col('Created At', 'CreationTimestamp is the time the object was created.', { type: 'date' })],
+  columns: [
+    NAME_COLUMN,
+    col('Created At', 'CreationTimestamp is the time the object was created.', { type: 'date' }),
+  ],
   cells: (o) => [nameOf(o), str(obj(obj(o).metadata).creationTimestamp)],
 };
 

@@ -72,7 +72,13 @@ describe('bytes the real kubectl sends', () => {
 
 describe('hand-built encodings', () => {
   test('full ObjectMeta: namespace, generateName, labels, annotations, finalizers, ownerReferences, time', () => {
-    const owner = Buffer.concat([bytes(1, 'Service'), bytes(3, 'web'), bytes(4, 'u-1'), bytes(5, 'v1'), varint(6, true)]);
+    const owner = Buffer.concat([
+      bytes(1, 'Service'),
+      bytes(3, 'web'),
+      bytes(4, 'u-1'),
+      bytes(5, 'v1'),
+      varint(6, true),
+    ]);
     const created = Buffer.concat([varint(1, 1_700_000_000), varint(2, 0)]);
     const meta = Buffer.concat([
       bytes(1, 'cfg'),
@@ -87,7 +93,11 @@ describe('hand-built encodings', () => {
       bytes(14, 'example.com/keep'),
       bytes(99, 'ignored unknown field'),
     ]);
-    const raw = Buffer.concat([bytes(1, meta), bytes(3, entry('bin', Buffer.from([0, 1, 2]))), varint(4, false)]);
+    const raw = Buffer.concat([
+      bytes(1, meta),
+      bytes(3, entry('bin', Buffer.from([0, 1, 2]))),
+      varint(4, false),
+    ]);
     expect(decodeProtobufObject(envelope('v1', 'ConfigMap', raw))).toEqual({
       ok: true,
       value: {
@@ -110,7 +120,11 @@ describe('hand-built encodings', () => {
     });
   });
   test('Secret type and stringData', () => {
-    const raw = Buffer.concat([bytes(1, bytes(1, 's')), bytes(3, 'kubernetes.io/tls'), bytes(4, entry('k', 'v'))]);
+    const raw = Buffer.concat([
+      bytes(1, bytes(1, 's')),
+      bytes(3, 'kubernetes.io/tls'),
+      bytes(4, entry('k', 'v')),
+    ]);
     expect(decodeProtobufObject(envelope('v1', 'Secret', raw))).toMatchObject({
       ok: true,
       value: { type: 'kubernetes.io/tls', stringData: { k: 'v' } },

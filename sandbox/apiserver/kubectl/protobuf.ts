@@ -16,13 +16,22 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 type Scalar = 'string' | 'bytes' | 'int' | 'bool';
 type FieldSpec =
   | { readonly name: string; readonly type: Scalar; readonly repeated?: boolean; readonly keepZero?: boolean }
-  | { readonly name: string; readonly type: 'message'; readonly of: MessageSpec; readonly repeated?: boolean; readonly keepEmpty?: boolean }
+  | {
+      readonly name: string;
+      readonly type: 'message';
+      readonly of: MessageSpec;
+      readonly repeated?: boolean;
+      readonly keepEmpty?: boolean;
+    }
   | { readonly name: string; readonly type: 'map'; readonly value: 'string' | 'bytes' }
   | { readonly name: string; readonly type: 'time' }
   | { readonly name: string; readonly type: 'intOrString' };
 type MessageSpec = Readonly<Record<number, FieldSpec>>;
 
-const TYPE_META: MessageSpec = { 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } };
+const TYPE_META: MessageSpec = {
+  1: { name: 'apiVersion', type: 'string' },
+  2: { name: 'kind', type: 'string' },
+};
 
 const OWNER_REFERENCE: MessageSpec = {
   1: { name: 'kind', type: 'string' },
@@ -81,7 +90,10 @@ const SERVICE_SPEC: MessageSpec = {
   23: { name: 'trafficDistribution', type: 'string', keepZero: true },
 };
 
-const LB_INGRESS: MessageSpec = { 1: { name: 'ip', type: 'string' }, 2: { name: 'hostname', type: 'string' } };
+const LB_INGRESS: MessageSpec = {
+  1: { name: 'ip', type: 'string' },
+  2: { name: 'hostname', type: 'string' },
+};
 const SERVICE_STATUS: MessageSpec = {
   1: {
     name: 'loadBalancer',
@@ -97,7 +109,12 @@ const metadata: FieldSpec = { name: 'metadata', type: 'message', of: OBJECT_META
 const KINDS: Readonly<Record<string, MessageSpec>> = {
   'v1/Namespace': {
     1: metadata,
-    2: { name: 'spec', type: 'message', of: { 1: { name: 'finalizers', type: 'string', repeated: true } }, keepEmpty: true },
+    2: {
+      name: 'spec',
+      type: 'message',
+      of: { 1: { name: 'finalizers', type: 'string', repeated: true } },
+      keepEmpty: true,
+    },
     3: { name: 'status', type: 'message', of: { 1: { name: 'phase', type: 'string' } }, keepEmpty: true },
   },
   'v1/ConfigMap': {
@@ -148,7 +165,11 @@ function scalar(f: WireField, type: Scalar, where: string): Result<string | numb
 function mapEntry(f: WireField, value: 'string' | 'bytes', where: string): Result<[string, string]> {
   const b = bytesOf(f, where);
   if (!b.ok) return b;
-  const entry = decodeMessage(b.value, { 1: { name: 'k', type: 'string' }, 2: { name: 'v', type: value } }, where);
+  const entry = decodeMessage(
+    b.value,
+    { 1: { name: 'k', type: 'string' }, 2: { name: 'v', type: value } },
+    where,
+  );
   if (!entry.ok) return entry;
   const k = entry.value.k;
   const v = entry.value.v;
@@ -275,7 +296,8 @@ export function decodeProtobufObject(buf: Buffer): Result<object, string> {
   if (!envelope.ok) return envelope;
   const { apiVersion, kind, raw, contentEncoding } = envelope.value;
   if (!apiVersion || !kind) return fail('protobuf body has no apiVersion/kind in runtime.Unknown.typeMeta');
-  if (contentEncoding) return fail(`protobuf body with contentEncoding "${contentEncoding}" is not supported`);
+  if (contentEncoding)
+    return fail(`protobuf body with contentEncoding "${contentEncoding}" is not supported`);
   const spec = KINDS[`${apiVersion}/${kind}`];
   if (!spec) {
     return fail(

@@ -7,7 +7,16 @@ import type { PrinterColumn, ResourceDef } from '../resources.js';
 import { isPlainJson, parseAccept } from './accept.js';
 import { formatAge } from './age.js';
 import { evaluateJsonPath } from './jsonpath.js';
-import { AGE_COLUMN, DEFAULT_PRINTER, NAME_COLUMN, builtinPrinter, col, nameOf, type Cell, type Printer } from './printers.js';
+import {
+  AGE_COLUMN,
+  DEFAULT_PRINTER,
+  NAME_COLUMN,
+  builtinPrinter,
+  col,
+  nameOf,
+  type Cell,
+  type Printer,
+} from './printers.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -77,11 +86,15 @@ export function customResourcePrinter(printerColumns: readonly PrinterColumn[] |
     columns: [
       NAME_COLUMN,
       ...declared.map((c) =>
-        col(c.name, c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`, {
-          type: c.type,
-          format: c.format ?? '',
-          priority: c.priority ?? 0,
-        }),
+        col(
+          c.name,
+          c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
+          {
+            type: c.type,
+            format: c.format ?? '',
+            priority: c.priority ?? 0,
+          },
+        ),
       ),
     ],
     cells: (o, now) => [nameOf(o), ...declared.map((c) => columnCell(c, o, now))],
@@ -96,7 +109,8 @@ export function printerFor(def: ResourceDef): Printer {
 function rowObject(object: unknown, includeObject: IncludeObject): unknown {
   if (includeObject === 'None') return null;
   if (includeObject === 'Object') return object;
-  const metadata = typeof object === 'object' && object !== null ? (object as { metadata?: unknown }).metadata : undefined;
+  const metadata =
+    typeof object === 'object' && object !== null ? (object as { metadata?: unknown }).metadata : undefined;
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: metadata ?? {} };
 }
 
@@ -108,6 +122,9 @@ export function toTable(def: ResourceDef, objects: readonly unknown[], opts: Tab
     apiVersion: 'meta.k8s.io/v1',
     metadata: opts.resourceVersion !== undefined ? { resourceVersion: opts.resourceVersion } : {},
     columnDefinitions: printer.columns,
-    rows: objects.map((o) => ({ cells: printer.cells(o, opts.now), object: rowObject(o, opts.includeObject) })),
+    rows: objects.map((o) => ({
+      cells: printer.cells(o, opts.now),
+      object: rowObject(o, opts.includeObject),
+    })),
   };
 }

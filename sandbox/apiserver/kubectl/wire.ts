@@ -55,7 +55,8 @@ function readField(buf: Buffer, at: Cursor): Result<WireField> {
     case 2: {
       const len = readVarint(buf, at);
       if (!len.ok) return len;
-      if (len.value > BigInt(buf.length)) return fail(`length ${len.value} at byte ${start} exceeds the message`);
+      if (len.value > BigInt(buf.length))
+        return fail(`length ${len.value} at byte ${start} exceeds the message`);
       const v = take(buf, at, Number(len.value));
       return v.ok ? ok({ field, wire: 'bytes', value: v.value }) : v;
     }
