@@ -1,9 +1,10 @@
 /**
  * List-then-watch that never gives up. client-node's own informer stops on any error other
- * than 410; this one restarts after every error with capped, jittered backoff, re-lists, and
- * reports the difference against its cache (see informer-core.ts), so a delete that happened
- * while it was disconnected still reaches the caller. The watch stream itself is
- * client-node's `Watch`.
+ * than 410; this one restarts after every error with capped, jittered backoff: an unreachable
+ * server is retried by resuming the watch from the last resourceVersion, anything else (and a
+ * 410 on resume) re-lists and reports the difference against its cache (see
+ * informer-core.ts), so a delete that happened while it was disconnected still reaches the
+ * caller. The watch stream itself is client-node's `Watch`.
  */
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
@@ -89,7 +90,17 @@ async function listAll<T>(opts: ListTarget): Promise<Result<ListResult<T>, KubeE
   return ok({ items, resourceVersion });
 }
 
-type WatchEnd = { readonly how: 'closed' | 'gone' | 'error'; readonly events: number; readonly error?: unknown };
+/**
+ * How a watch ended. `unreachable` (no HTTP answer at all) resumes from the last
+ * resourceVersion after backoff, as client-go does for refused connections: the server may
+ * just be restarting and a re-list would be wasted. Every other error re-lists.
+ */
+type WatchEnd = { readonly how: 'closed' | 'gone' | 'error' | 'unreachable'; readonly events: number; readonly error?: unknown };
+
+function isUnreachable(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; type?: unknown; code?: unknown } | null;
+  return e !== null && e.statusCode === undefined && (e.type === 'system' || typeof e.code === 'string');
+}
 
 export function createInformer<T extends ObjectLike>(opts: InformerOptions<T>): Informer<T> {
   const log = (opts.logger ?? silentLogger).child({ informer: opts.name ?? opts.resource.resource });
@@ -182,7 +193,7 @@ export function createInformer<T extends ObjectLike>(opts: InformerOptions<T>): 
         abortWatch = undefined;
         const status = (err as { statusCode?: number; code?: number } | null)?.statusCode;
         if (gone || status === 410) resolve({ how: 'gone', events });
-        else if (err && !stopped) resolve({ how: 'error', events, error: err });
+        else if (err && !stopped) resolve({ how: isUnreachable(err) ? 'unreachable' : 'error', events, error: err });
         else if (streamError) resolve({ how: 'error', events, error: streamError });
         else resolve({ how: 'closed', events });
       };
@@ -223,13 +234,16 @@ export function createInformer<T extends ObjectLike>(opts: InformerOptions<T>): 
         lastError = `watch: ${(end.error as Error)?.message ?? String(end.error)}`;
         log.warn('watch failed, re-listing after backoff', { error: lastError });
         needList = true;
+      } else if (end.how === 'unreachable') {
+        lastError = `watch: ${(end.error as Error)?.message ?? String(end.error)}`;
+        log.warn('API server unreachable, resuming the watch after backoff', { error: lastError, resourceVersion });
       }
       // A watch that delivered something or lived a while proves the connection works.
       if (end.events > 0 || Date.now() - started > 5_000) attempt = 0;
-      if (end.how === 'error' || (end.how === 'closed' && end.events === 0 && Date.now() - started < 1_000)) {
+      if (end.how === 'error' || end.how === 'unreachable' || (end.how === 'closed' && end.events === 0 && Date.now() - started < 1_000)) {
         await sleep(backoffDelay(attempt++, policy, Math.random()));
       }
-      if (end.how !== 'error') lastError = undefined;
+      if (end.how === 'closed' || end.how === 'gone') lastError = undefined;
     }
   };
 
