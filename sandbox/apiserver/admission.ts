@@ -60,16 +60,19 @@ function validate(ctx: ApiContext, def: ResourceDef, obj: KObject, old?: KObject
 }
 
 async function finish(ctx: ApiContext, def: ResourceDef, obj: KObject, old: KObject | undefined): Promise<ApiResult<KObject>> {
-  const checked = validate(ctx, def, applyStaticDefaults(def, obj), old);
-  if (checked.causes.length > 0) return apiFail(errors.invalid(def, nameOf(obj), checked.causes));
-  let out = checked.object;
-  if (def === SERVICES || (def.builtin && def.group === '' && def.kind === 'Service')) {
+  let out = applyStaticDefaults(def, obj);
+  // Allocation comes first, as in Kubernetes: an update that omits clusterIP/nodePort keeps the
+  // stored ones instead of failing the "immutable" checks.
+  if (def.builtin && def.group === '' && def.kind === 'Service') {
     const inUse = await servicesInUse(ctx, old);
     if (!inUse.ok) return inUse;
     const allocated = allocateService(out, old, inUse.value, ctx.random);
     if (allocated.causes.length > 0) return apiFail(errors.invalid(def, nameOf(obj), [...allocated.causes]));
     out = allocated.object;
   }
+  const checked = validate(ctx, def, out, old);
+  if (checked.causes.length > 0) return apiFail(errors.invalid(def, nameOf(obj), checked.causes));
+  out = checked.object;
   if (isCrd(def)) out = { ...out, status: acceptedCrdStatus(out, ctx.now().toISOString().replace(/\.\d+Z$/, 'Z')) };
   return ok(out);
 }

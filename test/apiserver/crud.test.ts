@@ -121,7 +121,7 @@ test('defaults: namespaces, secrets and services', async () => {
   const secret = await h.req('POST', '/api/v1/namespaces/crud/secrets', { body: { metadata: { name: 's-default' } } });
   expect(secret.body.type).toBe('Opaque');
   const svc = await h.req('POST', '/api/v1/namespaces/crud/services', {
-    body: { metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }, { port: 443, protocol: 'TCP', targetPort: 8443 }] } },
+    body: { metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443, protocol: 'TCP', targetPort: 8443 }] } },
   });
   expect(svc.status, svc.text).toBe(201);
   const spec = svc.body.spec;
@@ -141,7 +141,7 @@ test('defaults: namespaces, secrets and services', async () => {
   expect(taken.status).toBe(422);
   // An update that omits the allocated values keeps them (as kubectl apply relies on).
   const replaced = await h.req('PUT', '/api/v1/namespaces/crud/services/np', {
-    body: { metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }, { port: 443, targetPort: 8443 }] } },
+    body: { metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443, targetPort: 8443 }] } },
   });
   expect(replaced.status, replaced.text).toBe(200);
   expect(replaced.body.spec.clusterIP).toBe(spec.clusterIP);
