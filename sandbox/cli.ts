@@ -4,6 +4,13 @@ import { createLogger } from '../lib/log.js';
 import { sandboxPaths } from './files.js';
 import { runDetached, runForeground, stopSandbox } from './lifecycle.js';
 import { formatStatus, sandboxStatus } from './status.js';
+import { runApiServerProcess } from './apiserver/server.js';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
+  return n;
+}
 
 function clusterCount(v: string): number {
   const n = Number(v);
@@ -51,5 +58,19 @@ export function registerSandboxCommands(program: Command): void {
       const s = await sandboxStatus(sandboxPaths(resolve(o.dir)));
       process.stdout.write((o.output === 'json' ? JSON.stringify(s, null, 2) : formatStatus(s)) + '\n');
       if (!s.ready) process.exitCode = 1;
+    });
+
+  sandbox
+    .command('apiserver')
+    .description('run one Kubernetes-API-compatible server (the sandbox starts these itself)')
+    .requiredOption('--etcd <urls>', 'comma-separated etcd client URLs')
+    .requiredOption('--port <port>', 'HTTPS port on 127.0.0.1', port)
+    .requiredOption('--token-file <file>', 'file holding the bearer token clients must send')
+    .requiredOption('--cert <file>', 'serving certificate (PEM)')
+    .requiredOption('--key <file>', 'serving key (PEM)')
+    .option('--crd-dir <dir>', 'CRD manifests to create or update at start')
+    .option('--host <host>', 'listen address (loopback only)', '127.0.0.1')
+    .action(async (o: { etcd: string; port: number; tokenFile: string; cert: string; key: string; crdDir?: string; host: string }) => {
+      process.exitCode = await runApiServerProcess(o);
     });
 }
