@@ -96,3 +96,41 @@ export async function createKubectl(target: KubectlTarget): Promise<Kubectl> {
     },
   };
 }
+
+export interface LineStream {
+  readonly lines: string[];
+  /** Resolves with all lines so far once one satisfies `pred`; rejects after the timeout. */
+  waitFor(pred: (line: string) => boolean, timeoutMs?: number): Promise<string[]>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Collects a spawned kubectl's stdout line by line (for `get -w`). */
+export function lineStream(child: ChildProcess): LineStream {
+  const lines: string[] = [];
+  let partial = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    partial += d.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    lines,
+    exited,
+    waitFor: async (pred, timeoutMs = 15_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!lines.some(pred)) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `no matching line within ${timeoutMs} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return [...lines];
+    },
+  };
+}
