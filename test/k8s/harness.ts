@@ -30,11 +30,11 @@ export interface Harness {
   startSideServer(): Promise<{ kc: KubeConfig; stop(): Promise<void> }>;
 }
 
-export function kubeConfigFor(url: string, ca: string): KubeConfig {
+export function kubeConfigFor(url: string, ca: string, token = TOKEN): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'test', server: url, caData: Buffer.from(ca).toString('base64') }],
-    users: [{ name: 'test', token: TOKEN }],
+    users: [{ name: 'test', token }],
     contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
     currentContext: 'test',
   });

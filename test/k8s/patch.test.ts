@@ -112,8 +112,7 @@ test('errors are typed: not found, conflict (retryable), invalid, unauthorized, 
   expect(invalid).toMatchObject({ ok: false, retry: false, error: { kind: 'invalid', status: 422 } });
 
   const cluster = h.kc.getCurrentCluster()!;
-  const wrongToken = kubeConfigFor(cluster.server, Buffer.from(cluster.caData!, 'base64').toString());
-  wrongToken.getCurrentUser()!.token = 'wrong';
+  const wrongToken = kubeConfigFor(cluster.server, Buffer.from(cluster.caData!, 'base64').toString(), 'wrong-token');
   expect(await getObject(wrongToken, cm('cf'))).toMatchObject({ ok: false, error: { kind: 'unauthorized', status: 401 } });
 
   const closed = kubeConfigFor('https://127.0.0.1:1', 'unused');
