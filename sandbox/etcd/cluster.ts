@@ -89,8 +89,10 @@ function supervise(members: readonly EtcdHandle[]): EtcdCluster {
       listeners.add(l);
       return () => listeners.delete(l);
     },
+    // One at a time: a leader stopping while its followers also stop waits out etcd's
+    // leadership-transfer timeout (seconds); stopped in turn, each hands over at once.
     stop: async () => {
-      await Promise.all(members.map((m) => m.stop()));
+      for (const m of members) await m.stop();
     },
   };
 }
