@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCA, issueCertificate, type Pem } from '../certs/index.js';
-import { SandboxStateSchema, type SandboxState } from './plan.js';
+import { SandboxStateSchema, type StoredSandboxState } from './plan.js';
 
 export interface SandboxPaths {
   readonly dir: string;
@@ -45,7 +45,7 @@ export function sandboxPaths(dir: string): SandboxPaths {
   };
 }
 
-export async function readState(paths: SandboxPaths): Promise<SandboxState | undefined> {
+export async function readState(paths: SandboxPaths): Promise<StoredSandboxState | undefined> {
   if (!existsSync(paths.state)) return undefined;
   const parsed = SandboxStateSchema.safeParse(JSON.parse(await readFile(paths.state, 'utf8')));
   if (!parsed.success) {

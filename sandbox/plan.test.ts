@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { buildEnv, buildKubeconfig, planClusters } from './plan.js';
+import { PORT_NAMES, buildEnv, buildKubeconfig, planClusters } from './plan.js';
 
-function portSource(start: number): () => number[] {
+function portSource(start: number): () => number {
   let next = start;
-  return () => [next++, next++, next++];
+  return () => next++;
 }
 
 describe('planClusters', () => {
@@ -16,7 +16,7 @@ describe('planClusters', () => {
       ['c3', 3],
     ]);
     const ports = s.clusters.flatMap((c) => Object.values(c.ports));
-    expect(new Set(ports).size).toBe(9);
+    expect(new Set(ports).size).toBe(3 * PORT_NAMES.length);
   });
 
   test('resuming keeps the ports of existing clusters and only adds new ones', () => {
@@ -24,6 +24,12 @@ describe('planClusters', () => {
     const second = planClusters(first, 3, portSource(50000));
     expect(second.clusters.slice(0, 2)).toEqual(first.clusters);
     expect(second.clusters[2]?.ports.apiserver).toBe(50000);
+  });
+
+  test('a state from an older version gets the ports it lacks, keeping the others', () => {
+    const old = { version: 1 as const, clusters: [{ name: 'c1', id: 1, ports: { apiserver: 1000, etcdClient: 1001, etcdPeer: 1002 } }] };
+    const next = planClusters(old, 1, portSource(50000));
+    expect(next.clusters[0]?.ports).toMatchObject({ apiserver: 1000, etcdClient: 1001, etcdPeer: 1002, meshEtcdClient: 50000 });
   });
 });
 
@@ -38,7 +44,7 @@ describe('buildKubeconfig', () => {
     ]);
     expect(kc.clusters).toEqual([
       { name: 'c1', cluster: { server: 'https://127.0.0.1:40000', 'certificate-authority-data': 'UEVN' } },
-      { name: 'c2', cluster: { server: 'https://127.0.0.1:40003', 'certificate-authority-data': 'UEVN' } },
+      { name: 'c2', cluster: { server: `https://127.0.0.1:${40000 + PORT_NAMES.length}`, 'certificate-authority-data': 'UEVN' } },
     ]);
     expect(kc.users).toEqual([{ name: 'sandbox-admin', user: { token: 'tok' } }]);
   });

@@ -6,47 +6,68 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
 
-export const ClusterStateSchema = z.object({
+/** Every port a sandbox cluster listens on; adding a name here gives old sandboxes a new port on resume. */
+export const PORT_NAMES = [
+  'apiserver',
+  'etcdClient',
+  'etcdPeer',
+  'meshEtcdClient',
+  'meshEtcdPeer',
+  'meshApiserverHealth',
+  'operatorHealth',
+] as const;
+export type PortName = (typeof PORT_NAMES)[number];
+export type Ports = Readonly<Record<PortName, number>>;
+
+const port = z.number().int().min(1).max(65535);
+const StoredClusterSchema = z.object({
   name: z.string(),
   id: z.number().int().min(1).max(511),
-  ports: z.object({
-    apiserver: z.number().int(),
-    etcdClient: z.number().int(),
-    etcdPeer: z.number().int(),
-  }),
+  ports: z.partialRecord(z.enum(PORT_NAMES), port),
 });
-export type ClusterState = z.infer<typeof ClusterStateSchema>;
 
 export const SandboxStateSchema = z.object({
   version: z.literal(1),
-  clusters: z.array(ClusterStateSchema),
+  clusters: z.array(StoredClusterSchema),
 });
-export type SandboxState = z.infer<typeof SandboxStateSchema>;
+export type StoredSandboxState = z.infer<typeof SandboxStateSchema>;
+
+export interface ClusterState {
+  readonly name: string;
+  readonly id: number;
+  readonly ports: Ports;
+}
+
+export interface SandboxState {
+  readonly version: 1;
+  readonly clusters: readonly ClusterState[];
+}
 
 export function clusterName(index: number): string {
   return `c${index + 1}`;
 }
 
-/** Extends a previous state to `count` clusters; existing clusters keep their ports. */
+/**
+ * Extends a previous state to `count` clusters. Existing clusters keep their ports (so old
+ * kubeconfigs stay valid); only ports they lack are taken from `nextPort`.
+ */
 export function planClusters(
-  previous: SandboxState | undefined,
+  previous: StoredSandboxState | undefined,
   count: number,
-  freePorts: () => number[],
+  nextPort: () => number,
 ): SandboxState {
   const clusters: ClusterState[] = [];
   for (let i = 0; i < count; i++) {
     const kept = previous?.clusters.find((c) => c.name === clusterName(i));
-    if (kept) {
-      clusters.push(kept);
-      continue;
-    }
-    const [apiserver, etcdClient, etcdPeer] = freePorts();
-    if (apiserver === undefined || etcdClient === undefined || etcdPeer === undefined) {
-      throw new Error('freePorts returned fewer than 3 ports');
-    }
-    clusters.push({ name: clusterName(i), id: i + 1, ports: { apiserver, etcdClient, etcdPeer } });
+    const ports = Object.fromEntries(PORT_NAMES.map((n) => [n, kept?.ports[n] ?? nextPort()])) as Record<PortName, number>;
+    clusters.push({ name: clusterName(i), id: kept?.id ?? i + 1, ports });
   }
   return { version: 1, clusters };
+}
+
+/** How many new ports planClusters may ask for at most. */
+export function portsNeeded(count: number): number {
+  return count * PORT_NAMES.length;
 }
 
 export function apiServerUrl(c: ClusterState): string {

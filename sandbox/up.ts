@@ -18,7 +18,7 @@ import {
   type SandboxPaths,
 } from './files.js';
 import { pickFreePorts } from './etcd/ports.js';
-import { buildEnv, buildKubeconfig, planClusters } from './plan.js';
+import { buildEnv, buildKubeconfig, planClusters, portsNeeded } from './plan.js';
 
 export interface UpOptions {
   readonly dir: string;
@@ -43,8 +43,12 @@ export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
   await rm(paths.ready, { force: true });
 
   const previous = await readState(paths);
-  const pool = await pickFreePorts(3 * opts.clusters);
-  const state = planClusters(previous, opts.clusters, () => pool.splice(0, 3));
+  const pool = await pickFreePorts(portsNeeded(opts.clusters));
+  const state = planClusters(previous, opts.clusters, () => {
+    const p = pool.shift();
+    if (p === undefined) throw new Error('ran out of planned ports');
+    return p;
+  });
   await writeJson(paths.state, state);
   const [pki, token] = await Promise.all([ensurePki(paths), ensureToken(paths)]);
 
