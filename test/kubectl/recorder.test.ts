@@ -133,3 +133,37 @@ describe.skipIf(!kubectlAvailable())('the real kubectl against a recording serve
     ]);
   });
 });
+
+describe.skipIf(!kubectlAvailable())('the real kubectl with legacy discovery only', () => {
+  let rec: Recorder;
+  let kubectl: Kubectl;
+  beforeAll(async () => {
+    rec = await startRecorder(defs, { legacyOnly: true });
+    kubectl = await createKubectl({ server: rec.url, token: 'recorder-token' });
+  });
+  afterAll(async () => {
+    await kubectl?.close();
+    await rec?.close();
+  });
+
+  test('APIVersions/APIGroupList/APIResourceList are enough for api-resources and resource names', async () => {
+    const r = await kubectl.run(['api-resources', '--no-headers']);
+    expect(r.stderr).toBe('');
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
+    expect(rows).toContainEqual(['services', 'svc', 'v1', 'true', 'Service']);
+    expect(rows).toContainEqual([
+      'ciliumloadbalancerippools',
+      'ippools,ippool,lbippool,lbippools',
+      'cilium.io/v2',
+      'false',
+      'CiliumLoadBalancerIPPool',
+    ]);
+    expect(rows.map((row) => row[0])).not.toContain('services/status');
+    expect(rec.requests.some((q) => q.path === '/apis/cilium.io/v2')).toBe(true);
+    const created = await kubectl.run(['apply', '-f', '-'], pool(false));
+    expect(created.stdout.trim()).toBe('ciliumloadbalancerippool.cilium.io/blue created');
+  });
+});

@@ -49,10 +49,15 @@ function notFound(res: ServerResponse, what: string): void {
   });
 }
 
-function serveDiscovery(defs: readonly ResourceDef[], req: RecordedRequest, res: ServerResponse): boolean {
+function serveDiscovery(
+  defs: readonly ResourceDef[],
+  legacyOnly: boolean,
+  req: RecordedRequest,
+  res: ServerResponse,
+): boolean {
   if (req.path === '/version') return (send(res, 200, versionInfo()), true);
   if (req.path === '/api' || req.path === '/apis') {
-    const negotiated = negotiateDiscovery(req.accept);
+    const negotiated = legacyOnly ? undefined : negotiateDiscovery(req.accept);
     const which = req.path === '/api' ? 'core' : 'apis';
     if (negotiated)
       send(res, 200, aggregatedDiscovery(defs, which, negotiated.version), negotiated.contentType);
@@ -114,7 +119,11 @@ function serveWrite(store: Map<string, object>, req: RecordedRequest, res: Serve
   notFound(res, req.path);
 }
 
-export async function startRecorder(defs: readonly ResourceDef[] = BUILTIN_RESOURCES): Promise<Recorder> {
+/** `legacyOnly` answers /api and /apis with the legacy documents whatever the client accepts. */
+export async function startRecorder(
+  defs: readonly ResourceDef[] = BUILTIN_RESOURCES,
+  opts: { legacyOnly?: boolean } = {},
+): Promise<Recorder> {
   const requests: RecordedRequest[] = [];
   const store = new Map<string, object>();
   const handle = (raw: IncomingMessage, res: ServerResponse, body: Buffer): void => {
@@ -129,7 +138,7 @@ export async function startRecorder(defs: readonly ResourceDef[] = BUILTIN_RESOU
       body,
     };
     requests.push(req);
-    if (!serveDiscovery(defs, req, res)) serveWrite(store, req, res);
+    if (!serveDiscovery(defs, opts.legacyOnly ?? false, req, res)) serveWrite(store, req, res);
   };
   const server: Server = createServer((raw, res) => {
     const chunks: Buffer[] = [];
