@@ -277,6 +277,7 @@ export interface MergeInputs {
 export interface MergeResult {
   /** Sorted by namespace, then name. */
   readonly services: readonly DesiredService[];
+  /** Sorted. */
   readonly warnings: readonly string[];
 }
 
@@ -299,7 +300,8 @@ export function mergeAll(inputs: MergeInputs, options: MergeOptions): MergeResul
     warnings.push(...out.warnings);
   }
   services.sort((a, b) => compareTuples([a.namespace, a.name], [b.namespace, b.name]));
-  return { services, warnings };
+  // Every warning names its service first, so plain sorting groups them per service.
+  return { services, warnings: warnings.sort() };
 }
 
 function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
