@@ -1,7 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { caFromSecret, clustermeshSecrets, issueClustermeshCerts, type ClustermeshCerts } from './clustermesh.js';
-import { createCA } from './issue.js';
+import {
+  caFromSecret, clustermeshSecrets, issueClustermeshCerts, pemFromTlsSecret, renewClustermeshCerts, rolesNeedingReissue,
+  type ClustermeshCerts,
+} from './clustermesh.js';
+import { createCA, issueCertificate } from './issue.js';
 import { verifyChain } from './verify.js';
 
 let certs: ClustermeshCerts;
@@ -60,5 +63,35 @@ describe('clustermeshSecrets', () => {
     expect(caFromSecret(caSec!)).toEqual({ ok: true, value: certs.ca });
     expect(caFromSecret({ data: { 'ca.crt': caSec!.data['ca.crt'] } })).toMatchObject({ ok: false, error: 'secret has no data.ca.key' });
     expect(caFromSecret({ data: { 'ca.crt': caSec!.data['ca.crt'], 'ca.key': Buffer.from(certs.server.keyPem).toString('base64') } }).ok).toBe(false);
+  });
+});
+
+describe('renewal', () => {
+  test('nothing is reissued while every certificate is fresh and from the current CA', async () => {
+    const { reissued, certs: kept } = await renewClustermeshCerts({ ca: certs.ca, clusterName: 'c1' }, certs);
+    expect(reissued).toEqual([]);
+    expect(kept.remote).toBe(certs.remote);
+  });
+
+  test('missing, expiring and foreign-CA certificates are reissued; the rest are kept', async () => {
+    const ca = certs.ca;
+    const t0 = new Date();
+    const shortLived = await issueCertificate(ca, { commonName: 'admin-c1', usages: ['client'], validityDays: 3, now: t0 });
+    const otherCa = await createCA({ commonName: 'other', validityDays: 10 });
+    const foreign = await issueCertificate(otherCa, { commonName: 'local-c1', usages: ['client'], validityDays: 10 });
+    const existing = { server: certs.server, admin: shortLived, local: foreign };
+    const at = new Date(t0.getTime() + 2.5 * 86_400_000);
+    expect(rolesNeedingReissue(ca, existing, at)).toEqual(['admin', 'local', 'remote']);
+    const { certs: renewed, reissued } = await renewClustermeshCerts({ ca, clusterName: 'c1' }, existing, at);
+    expect(reissued).toEqual(['admin', 'local', 'remote']);
+    expect(renewed.server).toBe(certs.server);
+    expect(new X509Certificate(renewed.local.certPem).subject).toBe('CN=local-c1');
+    expect(verifyChain(renewed.local.certPem, ca.certPem).ok).toBe(true);
+  });
+
+  test('a tls Secret round-trips to a Pem', () => {
+    const secret = clustermeshSecrets(certs).find((s) => s.metadata.name === 'clustermesh-apiserver-admin-cert')!;
+    expect(pemFromTlsSecret(secret)).toEqual({ ok: true, value: certs.admin });
+    expect(pemFromTlsSecret({ data: {} })).toMatchObject({ ok: false, error: 'secret has no data.tls.crt' });
   });
 });

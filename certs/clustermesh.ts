@@ -5,7 +5,7 @@
  */
 import { fail, ok, type Result } from '../lib/result.js';
 import { issueCertificate, type Pem } from './issue.js';
-import { loadCA } from './verify.js';
+import { loadCA, needsReissue, verifyChain } from './verify.js';
 
 export interface ClustermeshCertOptions {
   readonly ca: Pem;
@@ -46,26 +46,28 @@ export function serverDnsNamesFor(namespace: string, extra: readonly string[]): 
   return unique([...extra, '*.mesh.cilium.io', `clustermesh-apiserver.${namespace}.svc`, 'localhost']);
 }
 
-export async function issueClustermeshCerts(opts: ClustermeshCertOptions): Promise<ClustermeshCerts> {
+/** Issues the certificate for one role of the set. */
+export function issueClustermeshCert(role: CertRole, opts: ClustermeshCertOptions): Promise<Pem> {
   const validityDays = opts.validityDays ?? DEFAULT_CERT_VALIDITY_DAYS;
-  const namespace = opts.namespace ?? 'kube-system';
-  const client = (role: (typeof clientRoles)[number]) =>
-    issueCertificate(opts.ca, { commonName: etcdUserFor(role, opts.clusterName), usages: ['client'], validityDays });
+  if (role !== 'server') {
+    return issueCertificate(opts.ca, { commonName: etcdUserFor(role, opts.clusterName), usages: ['client'], validityDays });
+  }
   // The server certificate is also a client one: etcd peers and the apiserver's own health
   // checks present it, and Cilium issues it the same way.
-  const [server, admin, local, remote] = await Promise.all([
-    issueCertificate(opts.ca, {
-      commonName: 'clustermesh-apiserver.cilium.io',
-      dnsNames: serverDnsNamesFor(namespace, opts.serverDnsNames ?? []),
-      ipAddresses: unique(['127.0.0.1', ...(opts.serverIPs ?? [])]),
-      usages: ['server', 'client'],
-      validityDays,
-    }),
-    client('admin'),
-    client('local'),
-    client('remote'),
-  ]);
-  return { ca: opts.ca, server, admin, local, remote };
+  return issueCertificate(opts.ca, {
+    commonName: 'clustermesh-apiserver.cilium.io',
+    dnsNames: serverDnsNamesFor(opts.namespace ?? 'kube-system', opts.serverDnsNames ?? []),
+    ipAddresses: unique(['127.0.0.1', ...(opts.serverIPs ?? [])]),
+    usages: ['server', 'client'],
+    validityDays,
+  });
+}
+
+export async function issueClustermeshCerts(opts: ClustermeshCertOptions): Promise<ClustermeshCerts> {
+  const [server, admin, local, remote] = await Promise.all(
+    (['server', 'admin', 'local', 'remote'] as const).map((role) => issueClustermeshCert(role, opts)),
+  );
+  return { ca: opts.ca, server: server!, admin: admin!, local: local!, remote: remote! };
 }
 
 export interface SecretObject {
@@ -120,4 +122,42 @@ export function caFromSecret(secret: { data?: Record<string, unknown> }): Result
   const key = decodeField(secret.data, 'ca.key');
   if (!key.ok) return key;
   return loadCA(cert.value, key.value);
+}
+
+/** A certificate and key from a `kubernetes.io/tls` Secret as read from the API. */
+export function pemFromTlsSecret(secret: { data?: Record<string, unknown> }): Result<Pem> {
+  const cert = decodeField(secret.data, 'tls.crt');
+  if (!cert.ok) return cert;
+  const key = decodeField(secret.data, 'tls.key');
+  if (!key.ok) return key;
+  return ok({ certPem: cert.value, keyPem: key.value });
+}
+
+const allRoles: readonly CertRole[] = ['server', 'admin', 'local', 'remote'];
+
+/**
+ * Which certificates of a set must be (re)issued at `now`: missing ones, ones not signed by
+ * the current CA (the CA was replaced), and ones with less than a third of their life left.
+ */
+export function rolesNeedingReissue(ca: Pem, existing: Partial<Record<CertRole, Pem>>, now: Date = new Date()): CertRole[] {
+  return allRoles.filter((role) => {
+    const pem = existing[role];
+    if (!pem) return true;
+    return !verifyChain(pem.certPem, ca.certPem, now).ok || needsReissue(pem.certPem, now);
+  });
+}
+
+/** Keeps what is still good and issues the rest; the result says which roles are new. */
+export async function renewClustermeshCerts(
+  opts: ClustermeshCertOptions,
+  existing: Partial<Record<CertRole, Pem>>,
+  now: Date = new Date(),
+): Promise<{ certs: ClustermeshCerts; reissued: CertRole[] }> {
+  const reissued = rolesNeedingReissue(opts.ca, existing, now);
+  const fresh = await Promise.all(reissued.map(async (role) => [role, await issueClustermeshCert(role, opts)] as const));
+  const merged = { ...existing, ...Object.fromEntries(fresh) } as Record<CertRole, Pem>;
+  return {
+    certs: { ca: opts.ca, server: merged.server, admin: merged.admin, local: merged.local, remote: merged.remote },
+    reissued,
+  };
 }

@@ -3,10 +3,14 @@ export type { Pem, Usage, CAOptions, CertificateOptions } from './issue.js';
 export { loadCA, verifyChain, remainingLifetimeFraction, needsReissue } from './verify.js';
 export {
   issueClustermeshCerts,
+  issueClustermeshCert,
   clustermeshSecrets,
   caSecret,
   tlsSecret,
   caFromSecret,
+  pemFromTlsSecret,
+  rolesNeedingReissue,
+  renewClustermeshCerts,
   certSecretName,
   etcdUserFor,
   serverDnsNamesFor,

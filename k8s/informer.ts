@@ -63,6 +63,7 @@ const PAGE_SIZE = 500;
 
 interface ListTarget {
   readonly kc: KubeConfig;
+  readonly signal?: AbortSignal;
   readonly resource: CollectionRef;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
@@ -77,6 +78,7 @@ async function listAll<T>(opts: ListTarget): Promise<Result<ListResult<T>, KubeE
       method: 'GET',
       path: collectionPath(opts.resource),
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: PAGE_SIZE, continue: token },
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (!page.ok) return page;
     const parsed = listSchema.safeParse(page.value);
@@ -105,7 +107,9 @@ function isUnreachable(err: unknown): boolean {
 export function createInformer<T extends ObjectLike>(opts: InformerOptions<T>): Informer<T> {
   const log = (opts.logger ?? silentLogger).child({ informer: opts.name ?? opts.resource.resource });
   const policy = opts.backoff ?? defaultBackoff;
-  const list = opts.list ?? (() => listAll<T>(opts));
+  // Aborted by stop() so a slow list does not hold up shutdown.
+  let stopSignal = new AbortController();
+  const list = opts.list ?? (() => listAll<T>({ ...opts, signal: stopSignal.signal }));
   let cache = new Map<string, T>();
   let resourceVersion = '';
   let synced = false;
@@ -249,6 +253,7 @@ export function createInformer<T extends ObjectLike>(opts: InformerOptions<T>): 
 
   const stop = async (): Promise<void> => {
     stopped = true;
+    stopSignal.abort();
     abortWatch?.abort();
     wake?.();
     for (const w of syncWaiters) w.reject(new Error('informer stopped before it synced'));
@@ -261,6 +266,7 @@ export function createInformer<T extends ObjectLike>(opts: InformerOptions<T>): 
     async start(signal?: AbortSignal) {
       if (!stopped) return;
       stopped = false;
+      stopSignal = new AbortController();
       signal?.addEventListener('abort', () => void stop(), { once: true });
       running = loop().catch((err: unknown) => log.error('informer loop crashed', { err }));
     },

@@ -17,6 +17,8 @@ export interface KubeRequest {
   /** Defaults to application/json when there is a body. */
   readonly contentType?: string;
   readonly timeoutMs?: number;
+  /** Aborting ends the request at once with an `unavailable` error. */
+  readonly signal?: AbortSignal;
 }
 
 function buildUrl(server: string, req: KubeRequest): URL {
@@ -62,6 +64,10 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
     });
     r.setTimeout(req.timeoutMs ?? 30_000, () => r.destroy(new Error(`request timed out after ${req.timeoutMs ?? 30_000} ms`)));
     r.on('error', (err) => resolve(fail(errorFromNetwork(err), true)));
+    if (req.signal) {
+      if (req.signal.aborted) r.destroy(new Error('request aborted'));
+      else req.signal.addEventListener('abort', () => r.destroy(new Error('request aborted')), { once: true });
+    }
     if (payload !== undefined) r.write(payload);
     r.end();
   });
