@@ -30,7 +30,10 @@ function forValidation(obj: KObject): KObject {
   return { ...obj, metadata: { ...m, name: `${m.generateName}x0000` } };
 }
 
-async function servicesInUse(ctx: ApiContext, except?: KObject): Promise<ApiResult<{ clusterIPs: Set<string>; nodePorts: Set<number> }>> {
+async function servicesInUse(
+  ctx: ApiContext,
+  except?: KObject,
+): Promise<ApiResult<{ clusterIPs: Set<string>; nodePorts: Set<number> }>> {
   const listed = await ctx.store.list(SERVICES, undefined);
   if (!listed.ok) return listed;
   const clusterIPs = new Set<string>();
@@ -45,7 +48,12 @@ async function servicesInUse(ctx: ApiContext, except?: KObject): Promise<ApiResu
   return ok({ clusterIPs, nodePorts });
 }
 
-function validate(ctx: ApiContext, def: ResourceDef, obj: KObject, old?: KObject): { object: KObject; causes: StatusCause[] } {
+function validate(
+  ctx: ApiContext,
+  def: ResourceDef,
+  obj: KObject,
+  old?: KObject,
+): { object: KObject; causes: StatusCause[] } {
   if (!def.builtin) {
     const r = ctx.machinery.pruneAndValidateCustom(def, obj);
     const meta = ctx.machinery.validateObject(def, forValidation(r.object), old);
@@ -59,7 +67,12 @@ function validate(ctx: ApiContext, def: ResourceDef, obj: KObject, old?: KObject
   return { object: obj, causes };
 }
 
-async function finish(ctx: ApiContext, def: ResourceDef, obj: KObject, old: KObject | undefined): Promise<ApiResult<KObject>> {
+async function finish(
+  ctx: ApiContext,
+  def: ResourceDef,
+  obj: KObject,
+  old: KObject | undefined,
+): Promise<ApiResult<KObject>> {
   let out = applyStaticDefaults(def, obj);
   // Allocation comes first, as in Kubernetes: an update that omits clusterIP/nodePort keeps the
   // stored ones instead of failing the "immutable" checks.
@@ -73,15 +86,35 @@ async function finish(ctx: ApiContext, def: ResourceDef, obj: KObject, old: KObj
   const checked = validate(ctx, def, out, old);
   if (checked.causes.length > 0) return apiFail(errors.invalid(def, nameOf(obj), checked.causes));
   out = checked.object;
-  if (isCrd(def)) out = { ...out, status: acceptedCrdStatus(out, ctx.now().toISOString().replace(/\.\d+Z$/, 'Z')) };
+  if (isCrd(def))
+    out = {
+      ...out,
+      status: acceptedCrdStatus(
+        out,
+        ctx
+          .now()
+          .toISOString()
+          .replace(/\.\d+Z$/, 'Z'),
+      ),
+    };
   return ok(out);
 }
 
-export async function admitCreate(ctx: ApiContext, def: ResourceDef, obj: KObject): Promise<ApiResult<KObject>> {
+export async function admitCreate(
+  ctx: ApiContext,
+  def: ResourceDef,
+  obj: KObject,
+): Promise<ApiResult<KObject>> {
   const meta = metadataOf(obj);
   if (!meta.name && !meta.generateName)
     return apiFail(
-      errors.invalid(def, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]),
+      errors.invalid(def, '', [
+        {
+          reason: 'FieldValueRequired',
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+        },
+      ]),
     );
   if (def.namespaced) {
     const ns = await ctx.store.get(NAMESPACES, undefined, String(meta.namespace));

@@ -3,7 +3,14 @@
  * query. Pure; every failure is a 400/415 ApiError naming what was wrong.
  */
 import { parseAllDocuments } from 'yaml';
-import { type FieldSelector, type LabelSelector, matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../k8s/labels.js';
+import {
+  type FieldSelector,
+  type LabelSelector,
+  matchesFieldSelector,
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+} from '../../k8s/labels.js';
 import { ok } from '../../lib/result.js';
 import { type ApiResult, apiFail, errors } from './errors.js';
 import { type KObject, isPlainObject, metadataOf } from './objects.js';
@@ -45,24 +52,32 @@ export function parseText(body: Buffer, yaml: boolean): ApiResult<unknown> {
   }
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) return apiFail(errors.badRequest('the request body is not valid YAML'));
-  if (docs.length !== 1) return apiFail(errors.badRequest(`expected one YAML document, found ${docs.length}`));
+  if (docs.length !== 1)
+    return apiFail(errors.badRequest(`expected one YAML document, found ${docs.length}`));
   const doc = docs[0]!;
-  if (doc.errors.length > 0) return apiFail(errors.badRequest(`the request body is not valid YAML: ${doc.errors[0]!.message}`));
+  if (doc.errors.length > 0)
+    return apiFail(errors.badRequest(`the request body is not valid YAML: ${doc.errors[0]!.message}`));
   return ok(doc.toJS() as unknown);
 }
 
 export type ProtobufDecoder = (buf: Buffer) => ApiResult<KObject>;
 
 /** Decodes an object body (create/update) in any of the formats Kubernetes accepts. */
-export function decodeObjectBody(contentType: string | undefined, body: Buffer, protobuf?: ProtobufDecoder): ApiResult<KObject> {
+export function decodeObjectBody(
+  contentType: string | undefined,
+  body: Buffer,
+  protobuf?: ProtobufDecoder,
+): ApiResult<KObject> {
   const type = mediaType(contentType);
   let value: ApiResult<unknown>;
   if (type === 'application/json' || type === '') value = parseText(body, false);
-  else if (type === 'application/yaml' || type === 'application/apply-patch+yaml') value = parseText(body, true);
+  else if (type === 'application/yaml' || type === 'application/apply-patch+yaml')
+    value = parseText(body, true);
   else if (type === 'application/vnd.kubernetes.protobuf' && protobuf) value = protobuf(body);
   else return apiFail(errors.unsupportedMediaType(type));
   if (!value.ok) return value;
-  if (!isPlainObject(value.value)) return apiFail(errors.badRequest('the request body must be a JSON object'));
+  if (!isPlainObject(value.value))
+    return apiFail(errors.badRequest('the request body must be a JSON object'));
   if (value.value.metadata !== undefined && !isPlainObject(value.value.metadata))
     return apiFail(errors.badRequest('metadata must be an object'));
   return ok(value.value);
@@ -72,17 +87,38 @@ export function decodeObjectBody(contentType: string | undefined, body: Buffer, 
  * The body's apiVersion/kind/name/namespace must agree with the path, as Kubernetes requires;
  * missing ones are taken from the path.
  */
-export function checkAgainstPath(def: ResourceDef, obj: KObject, namespace: string | undefined, name: string | undefined): ApiResult<KObject> {
+export function checkAgainstPath(
+  def: ResourceDef,
+  obj: KObject,
+  namespace: string | undefined,
+  name: string | undefined,
+): ApiResult<KObject> {
   const gv = def.group === '' ? def.version : `${def.group}/${def.version}`;
   if (obj.kind !== undefined && obj.kind !== def.kind)
-    return apiFail(errors.badRequest(`the kind in the body (${String(obj.kind)}) does not match the resource (${def.kind})`));
+    return apiFail(
+      errors.badRequest(
+        `the kind in the body (${String(obj.kind)}) does not match the resource (${def.kind})`,
+      ),
+    );
   if (obj.apiVersion !== undefined && obj.apiVersion !== gv)
-    return apiFail(errors.badRequest(`the apiVersion in the body (${String(obj.apiVersion)}) does not match the path (${gv})`));
+    return apiFail(
+      errors.badRequest(
+        `the apiVersion in the body (${String(obj.apiVersion)}) does not match the path (${gv})`,
+      ),
+    );
   const meta = metadataOf(obj);
   if (name !== undefined && meta.name !== undefined && meta.name !== name)
-    return apiFail(errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`));
+    return apiFail(
+      errors.badRequest(
+        `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`,
+      ),
+    );
   if (def.namespaced && meta.namespace !== undefined && meta.namespace !== namespace)
-    return apiFail(errors.badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+    return apiFail(
+      errors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      ),
+    );
   const filled = { ...meta };
   if (name !== undefined) filled.name = name;
   if (def.namespaced) filled.namespace = namespace;
@@ -92,7 +128,15 @@ export function checkAgainstPath(def: ResourceDef, obj: KObject, namespace: stri
 /** Field selectors Kubernetes supports for every kind; built-ins add a few of their own. */
 const COMMON_FIELDS = new Set(['metadata.name', 'metadata.namespace']);
 const BUILTIN_FIELDS: Record<string, readonly string[]> = {
-  Pod: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  Pod: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ],
   Secret: ['type'],
   Node: ['spec.unschedulable'],
   Namespace: ['status.phase'],
@@ -133,7 +177,11 @@ export function selectionFilter(sel: Selection): ((obj: KObject) => boolean) | u
 
 /** dryRun=All in the query (repeatable) or in an options body; other values are rejected like Kubernetes does. */
 export function parseDryRun(values: readonly unknown[]): ApiResult<boolean> {
-  for (const v of values) if (v !== 'All') return apiFail(errors.badRequest(`unsupported dryRun value ${JSON.stringify(v)}; only "All" is supported`));
+  for (const v of values)
+    if (v !== 'All')
+      return apiFail(
+        errors.badRequest(`unsupported dryRun value ${JSON.stringify(v)}; only "All" is supported`),
+      );
   return ok(values.length > 0);
 }
 

@@ -18,7 +18,11 @@ const CRDS = BUILTIN_RESOURCES.find((d) => d.resource === 'customresourcedefinit
 export const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** Create, or replace the spec of, a cluster-scoped object through normal admission. */
-export async function createOrUpdate(ctx: ApiContext, def: ResourceDef, obj: KObject): Promise<ApiResult<KObject>> {
+export async function createOrUpdate(
+  ctx: ApiContext,
+  def: ResourceDef,
+  obj: KObject,
+): Promise<ApiResult<KObject>> {
   const name = String(metadataOf(obj).name);
   const admitted = await admitCreate(ctx, def, obj);
   if (!admitted.ok) return admitted;
@@ -27,13 +31,23 @@ export async function createOrUpdate(ctx: ApiContext, def: ResourceDef, obj: KOb
   const meta = { ...metadataOf(obj) };
   delete meta.resourceVersion;
   return ctx.store.update(def, undefined, name, (cur) =>
-    admitUpdate(ctx, def, cur, { ...obj, metadata: { ...metadataOf(cur), ...meta }, status: cur.status }, undefined),
+    admitUpdate(
+      ctx,
+      def,
+      cur,
+      { ...obj, metadata: { ...metadataOf(cur), ...meta }, status: cur.status },
+      undefined,
+    ),
   );
 }
 
 export async function ensureNamespaces(ctx: ApiContext): Promise<ApiResult<void>> {
   for (const name of INITIAL_NAMESPACES) {
-    const admitted = await admitCreate(ctx, NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    const admitted = await admitCreate(ctx, NAMESPACES, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    });
     if (!admitted.ok) return admitted;
     const r = await ctx.store.create(NAMESPACES, undefined, admitted.value);
     if (!r.ok && r.error.code !== 409) return r;

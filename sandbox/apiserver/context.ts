@@ -21,7 +21,11 @@ export interface Machinery {
   pruneAndValidateCustom(def: ResourceDef, obj: KObject): { object: KObject; errors: StatusCause[] };
   decodeProtobuf?(buf: Buffer): ApiResult<KObject>;
   wantsTable(accept: string | undefined): boolean;
-  toTable(def: ResourceDef, objects: readonly KObject[], opts: { includeObject: 'None' | 'Metadata' | 'Object'; now: Date }): object;
+  toTable(
+    def: ResourceDef,
+    objects: readonly KObject[],
+    opts: { includeObject: 'None' | 'Metadata' | 'Object'; now: Date },
+  ): object;
 }
 
 export interface ApiContext {

@@ -53,18 +53,34 @@ export function parseCrd(obj: KObject): Result<CrdSpec, StatusCause[]> {
   const parsed = crdSchema.safeParse(obj);
   if (!parsed.success) {
     return fail(
-      parsed.error.issues.map((i) => ({ reason: 'FieldValueInvalid', field: i.path.join('.'), message: i.message })),
+      parsed.error.issues.map((i) => ({
+        reason: 'FieldValueInvalid',
+        field: i.path.join('.'),
+        message: i.message,
+      })),
     );
   }
   const crd = parsed.data;
   const causes: StatusCause[] = [];
   const expected = `${crd.spec.names.plural}.${crd.spec.group}`;
   if (crd.metadata.name !== expected)
-    causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `must be spec.names.plural+"."+spec.group (${expected})` });
+    causes.push({
+      reason: 'FieldValueInvalid',
+      field: 'metadata.name',
+      message: `must be spec.names.plural+"."+spec.group (${expected})`,
+    });
   if (crd.spec.versions.filter((v) => v.storage).length !== 1)
-    causes.push({ reason: 'FieldValueInvalid', field: 'spec.versions', message: 'must have exactly one version marked as storage version' });
+    causes.push({
+      reason: 'FieldValueInvalid',
+      field: 'spec.versions',
+      message: 'must have exactly one version marked as storage version',
+    });
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(crd.spec.names.plural))
-    causes.push({ reason: 'FieldValueInvalid', field: 'spec.names.plural', message: 'must be a lowercase RFC 1123 label' });
+    causes.push({
+      reason: 'FieldValueInvalid',
+      field: 'spec.names.plural',
+      message: 'must be a lowercase RFC 1123 label',
+    });
   return causes.length > 0 ? fail(causes) : ok(crd);
 }
 

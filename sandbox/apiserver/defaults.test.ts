@@ -1,5 +1,11 @@
 import { expect, test } from 'vitest';
-import { allocateClusterIP, allocateNodePort, allocateService, applyStaticDefaults, inServiceCidr } from './defaults.js';
+import {
+  allocateClusterIP,
+  allocateNodePort,
+  allocateService,
+  applyStaticDefaults,
+  inServiceCidr,
+} from './defaults.js';
 import { BUILTIN_RESOURCES } from './resources.js';
 
 const def = (r: string) => BUILTIN_RESOURCES.find((d) => d.resource === r)!;
@@ -26,33 +32,75 @@ test('node ports wrap around the range and never repeat', () => {
 test('static defaults', () => {
   expect(applyStaticDefaults(def('secrets'), { metadata: { name: 's' } })).toMatchObject({ type: 'Opaque' });
   const ns = applyStaticDefaults(def('namespaces'), { metadata: { name: 'n' } });
-  expect(ns).toMatchObject({ status: { phase: 'Active' }, metadata: { labels: { 'kubernetes.io/metadata.name': 'n' } } });
-  const svc = applyStaticDefaults(def('services'), { spec: { ports: [{ port: 53, protocol: 'UDP' }, { port: 80, targetPort: 'http' }] } });
+  expect(ns).toMatchObject({
+    status: { phase: 'Active' },
+    metadata: { labels: { 'kubernetes.io/metadata.name': 'n' } },
+  });
+  const svc = applyStaticDefaults(def('services'), {
+    spec: {
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 80, targetPort: 'http' },
+      ],
+    },
+  });
   expect(svc.spec).toMatchObject({
     type: 'ClusterIP',
     sessionAffinity: 'None',
     ipFamilies: ['IPv4'],
     ipFamilyPolicy: 'SingleStack',
-    ports: [{ port: 53, protocol: 'UDP', targetPort: 53 }, { port: 80, protocol: 'TCP', targetPort: 'http' }],
+    ports: [
+      { port: 53, protocol: 'UDP', targetPort: 53 },
+      { port: 80, protocol: 'TCP', targetPort: 'http' },
+    ],
   });
 });
 
 test('allocateService: headless stays None, NodePort gets ports, old allocations survive updates', () => {
-  expect(allocateService({ spec: { clusterIP: 'None' } }, undefined, none, () => 0).object.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+  expect(
+    allocateService({ spec: { clusterIP: 'None' } }, undefined, none, () => 0).object.spec,
+  ).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
   const np = allocateService({ spec: { type: 'NodePort', ports: [{ port: 80 }] } }, undefined, none, () => 5);
   expect(np.causes).toEqual([]);
   expect(np.object.spec).toMatchObject({ clusterIP: '10.96.0.7', ports: [{ port: 80, nodePort: 30005 }] });
-  const again = allocateService({ spec: { type: 'NodePort', ports: [{ port: 80 }] } }, np.object, { clusterIPs: new Set(['10.96.0.7']), nodePorts: new Set([30005]) }, () => 9);
+  const again = allocateService(
+    { spec: { type: 'NodePort', ports: [{ port: 80 }] } },
+    np.object,
+    { clusterIPs: new Set(['10.96.0.7']), nodePorts: new Set([30005]) },
+    () => 9,
+  );
   expect(again.causes).toEqual([]);
   expect(again.object.spec).toMatchObject({ clusterIP: '10.96.0.7', ports: [{ nodePort: 30005 }] });
-  const toClusterIP = allocateService({ spec: { type: 'ClusterIP', ports: [{ port: 80, nodePort: 30005 }] } }, np.object, none, () => 0);
+  const toClusterIP = allocateService(
+    { spec: { type: 'ClusterIP', ports: [{ port: 80, nodePort: 30005 }] } },
+    np.object,
+    none,
+    () => 0,
+  );
   expect((toClusterIP.object.spec as { ports: object[] }).ports[0]).not.toHaveProperty('nodePort');
 });
 
 test('allocateService refuses taken or out-of-range requests', () => {
   const used = { clusterIPs: new Set(['10.96.0.10']), nodePorts: new Set([30001]) };
-  expect(allocateService({ spec: { clusterIP: '10.96.0.10' } }, undefined, used, () => 0).causes[0]?.message).toContain('already allocated');
-  expect(allocateService({ spec: { clusterIP: '1.2.3.4' } }, undefined, used, () => 0).causes[0]?.field).toBe('spec.clusterIP');
-  const np = allocateService({ spec: { type: 'LoadBalancer', ports: [{ port: 1, nodePort: 30001 }, { port: 2, nodePort: 99 }] } }, undefined, used, () => 0);
+  expect(
+    allocateService({ spec: { clusterIP: '10.96.0.10' } }, undefined, used, () => 0).causes[0]?.message,
+  ).toContain('already allocated');
+  expect(allocateService({ spec: { clusterIP: '1.2.3.4' } }, undefined, used, () => 0).causes[0]?.field).toBe(
+    'spec.clusterIP',
+  );
+  const np = allocateService(
+    {
+      spec: {
+        type: 'LoadBalancer',
+        ports: [
+          { port: 1, nodePort: 30001 },
+          { port: 2, nodePort: 99 },
+        ],
+      },
+    },
+    undefined,
+    used,
+    () => 0,
+  );
   expect(np.causes.map((c) => c.field)).toEqual(['spec.ports[0].nodePort', 'spec.ports[1].nodePort']);
 });

@@ -36,7 +36,10 @@ export function inServiceCidr(ip: string): boolean {
 }
 
 /** Random free address; the network address and the first host (the `kubernetes` service's) are never handed out. */
-export function allocateClusterIP(used: ReadonlySet<string>, random: (n: number) => number): string | undefined {
+export function allocateClusterIP(
+  used: ReadonlySet<string>,
+  random: (n: number) => number,
+): string | undefined {
   for (let i = 0; i < 64; i++) {
     const ip = ipToString(SERVICE_CIDR_BASE + 2 + random(SERVICE_CIDR_SIZE - 3));
     if (!used.has(ip)) return ip;
@@ -44,7 +47,10 @@ export function allocateClusterIP(used: ReadonlySet<string>, random: (n: number)
   return undefined;
 }
 
-export function allocateNodePort(used: ReadonlySet<number>, random: (n: number) => number): number | undefined {
+export function allocateNodePort(
+  used: ReadonlySet<number>,
+  random: (n: number) => number,
+): number | undefined {
   const size = NODE_PORT_MAX - NODE_PORT_MIN + 1;
   const start = random(size);
   for (let i = 0; i < size; i++) {
@@ -88,7 +94,10 @@ function defaultNamespace(obj: KObject): KObject {
   const labels = { ...(meta.labels ?? {}) };
   if (typeof meta.name === 'string') labels['kubernetes.io/metadata.name'] = meta.name;
   const status = isPlainObject(obj.status) ? obj.status : {};
-  return withMetadata({ ...obj, spec: obj.spec ?? { finalizers: ['kubernetes'] }, status: { phase: 'Active', ...status } }, { labels });
+  return withMetadata(
+    { ...obj, spec: obj.spec ?? { finalizers: ['kubernetes'] }, status: { phase: 'Active', ...status } },
+    { labels },
+  );
 }
 
 function defaultServiceSpec(obj: KObject): KObject {
@@ -114,7 +123,12 @@ function defaultServiceSpec(obj: KObject): KObject {
  * ports for NodePort/LoadBalancer. Requested values must be in range and free.
  * `old` is the stored Service on update: its allocations are kept when the client omits them.
  */
-export function allocateService(svc: KObject, old: KObject | undefined, inUse: InUse, random: (n: number) => number): Defaulted {
+export function allocateService(
+  svc: KObject,
+  old: KObject | undefined,
+  inUse: InUse,
+  random: (n: number) => number,
+): Defaulted {
   if (!isPlainObject(svc.spec)) return { object: svc, causes: [] };
   const spec: Record<string, unknown> = { ...svc.spec };
   const oldSpec = old && isPlainObject(old.spec) ? old.spec : undefined;
@@ -131,7 +145,8 @@ function allocateIP(
   random: (n: number) => number,
   causes: StatusCause[],
 ): void {
-  if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec?.clusterIP === 'string') spec.clusterIP = oldSpec.clusterIP;
+  if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec?.clusterIP === 'string')
+    spec.clusterIP = oldSpec.clusterIP;
   const requested = spec.clusterIP;
   const mine = oldSpec?.clusterIP;
   if (requested === 'None') {
@@ -141,7 +156,11 @@ function allocateIP(
   if (requested === undefined || requested === '') {
     const ip = allocateClusterIP(inUse.clusterIPs, random);
     if (!ip) {
-      causes.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIP', message: 'no addresses left in 10.96.0.0/12' });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.clusterIP',
+        message: 'no addresses left in 10.96.0.0/12',
+      });
       return;
     }
     spec.clusterIP = ip;
@@ -182,11 +201,18 @@ function allocatePorts(
       delete rest.nodePort;
       return rest;
     }
-    const previous = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'))?.nodePort;
+    const previous = oldPorts.find(
+      (o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'),
+    )?.nodePort;
     const requested = p.nodePort ?? previous;
     if (requested === undefined) {
       const port = allocateNodePort(taken, random);
-      if (port === undefined) causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: 'no node ports left' });
+      if (port === undefined)
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: `spec.ports[${i}].nodePort`,
+          message: 'no node ports left',
+        });
       else taken.add(port);
       return { ...p, nodePort: port };
     }

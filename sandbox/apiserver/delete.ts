@@ -25,10 +25,12 @@ export function deleteOptionsOf(req: ApiRequest): ApiResult<DeleteOptions> {
   if (req.body.length > 0 && req.body.toString('utf8').trim() !== '') {
     const parsed = parseText(req.body, (req.contentType ?? '').includes('yaml'));
     if (!parsed.ok) return parsed;
-    if (!isPlainObject(parsed.value)) return apiFail(errors.badRequest('DeleteOptions must be a JSON object'));
+    if (!isPlainObject(parsed.value))
+      return apiFail(errors.badRequest('DeleteOptions must be a JSON object'));
     body = parsed.value;
   }
-  const bodyDryRun = body.dryRun === undefined ? [] : Array.isArray(body.dryRun) ? body.dryRun : [body.dryRun];
+  const bodyDryRun =
+    body.dryRun === undefined ? [] : Array.isArray(body.dryRun) ? body.dryRun : [body.dryRun];
   const dryRun = parseDryRun([...req.query.getAll('dryRun'), ...bodyDryRun]);
   if (!dryRun.ok) return dryRun;
   const policy = req.query.get('propagationPolicy') ?? body.propagationPolicy;
@@ -81,10 +83,16 @@ export async function handleDelete(ctx: ApiContext, req: ApiRequest): Promise<Ap
   if (!deleted.ok) return deleted;
   if (!opts.value.dryRun) {
     const c = await cascade(ctx, def, deleted.value);
-    if (!c.ok) ctx.logger.error('cleanup after delete failed', { resource: def.resource, name, error: c.error.message });
+    if (!c.ok)
+      ctx.logger.error('cleanup after delete failed', {
+        resource: def.resource,
+        name,
+        error: c.error.message,
+      });
   }
   // Namespaces answer with the object (kubectl then waits for it to go); others with a Status.
-  const body = def.resource === 'namespaces' && def.group === '' ? deleted.value : successStatus(def, deleted.value);
+  const body =
+    def.resource === 'namespaces' && def.group === '' ? deleted.value : successStatus(def, deleted.value);
   return ok({ status: 200, body });
 }
 

@@ -4,6 +4,7 @@
  * client-node) take the same branches they take against a real cluster.
  */
 import type { Result } from '../../lib/result.js';
+import { type Status, type StatusDetails as MachineryDetails, statusError } from './machinery/status.js';
 import type { ResourceDef } from './resources.js';
 
 export interface StatusCause {
@@ -79,7 +80,11 @@ export const errors = {
     reason: 'UnsupportedMediaType',
     message: `the body of the request was in an unknown format - accepted media types are not ${JSON.stringify(contentType)}`,
   }),
-  invalid: (def: Pick<ResourceDef, 'group' | 'kind'>, name: string, causes: readonly StatusCause[]): ApiError => ({
+  invalid: (
+    def: Pick<ResourceDef, 'group' | 'kind'>,
+    name: string,
+    causes: readonly StatusCause[],
+  ): ApiError => ({
     code: 422,
     reason: 'Invalid',
     message: `${def.kind}${def.group ? '.' + def.group : ''} "${name}" is invalid: ${causes
@@ -92,16 +97,6 @@ export const errors = {
 };
 
 /** The metav1.Status body for an error. */
-export function toStatus(e: ApiError): Record<string, unknown> {
-  const status: Record<string, unknown> = {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: e.message,
-    reason: e.reason,
-    code: e.code,
-  };
-  if (e.details) status.details = e.details;
-  return status;
+export function toStatus(e: ApiError): Status {
+  return statusError(e.code, e.reason, e.message, e.details as MachineryDetails | undefined);
 }

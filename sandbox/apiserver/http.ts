@@ -65,8 +65,12 @@ function readBody(req: IncomingMessage): Promise<ApiResult<Buffer>> {
       if (size > MAX_BODY_BYTES) over = true;
       else chunks.push(c);
     });
-    req.on('end', () => resolve(over ? apiFail(errors.tooLarge(MAX_BODY_BYTES)) : { ok: true, value: Buffer.concat(chunks) }));
-    req.on('error', (err) => resolve(apiFail(errors.badRequest(`reading the request body failed: ${err.message}`))));
+    req.on('end', () =>
+      resolve(over ? apiFail(errors.tooLarge(MAX_BODY_BYTES)) : { ok: true, value: Buffer.concat(chunks) }),
+    );
+    req.on('error', (err) =>
+      resolve(apiFail(errors.badRequest(`reading the request body failed: ${err.message}`))),
+    );
   });
 }
 
@@ -74,7 +78,14 @@ export function createRequestListener(ctx: ApiContext, token: string, hooks: Htt
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const labels = { verb: req.method ?? 'UNKNOWN', resource: '' };
-    res.on('finish', () => hooks.observe(labels.verb, labels.resource, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    res.on('finish', () =>
+      hooks.observe(
+        labels.verb,
+        labels.resource,
+        res.statusCode,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      ),
+    );
     serve(ctx, token, hooks, req, res, labels).catch((err: unknown) => {
       ctx.logger.error('request failed unexpectedly', { method: req.method, url: req.url, error: err });
       if (!res.headersSent) sendError(res, errors.internal('internal error'));
@@ -138,8 +149,15 @@ async function serve(
   if (verb === 'watch') return serveWatch(ctx, apiReq, req, res);
   const reply = await dispatch(ctx, verb, apiReq);
   if (!reply.ok) {
-    if (reply.error.code >= 500) ctx.logger.error('request failed', { verb, path, error: reply.error.message });
-    else ctx.logger.debug('request rejected', { verb, path, code: reply.error.code, error: reply.error.message });
+    if (reply.error.code >= 500)
+      ctx.logger.error('request failed', { verb, path, error: reply.error.message });
+    else
+      ctx.logger.debug('request rejected', {
+        verb,
+        path,
+        code: reply.error.code,
+        error: reply.error.message,
+      });
     return sendError(res, reply.error);
   }
   send(res, reply.value.status, reply.value.body);
@@ -166,7 +184,8 @@ function dispatch(ctx: ApiContext, verb: Exclude<Verb, 'watch'>, req: ApiRequest
 
 function serveOpen(path: string, hooks: HttpHooks, res: ServerResponse): void {
   if (path === '/version') return send(res, 200, versionInfo());
-  if (path === '/readyz' && !hooks.ready()) return send(res, 503, 'not ready: etcd or CRDs not loaded yet', 'text/plain');
+  if (path === '/readyz' && !hooks.ready())
+    return send(res, 503, 'not ready: etcd or CRDs not loaded yet', 'text/plain');
   send(res, 200, 'ok', 'text/plain');
 }
 
@@ -180,13 +199,21 @@ function serveDiscovery(
   const defs = ctx.registry.all();
   if (route.kind === 'discovery-root') {
     const aggregated = negotiateDiscovery(accept);
-    if (aggregated) return send(res, 200, aggregatedDiscovery(defs, route.legacy ? 'core' : 'apis', aggregated.version), aggregated.contentType);
+    if (aggregated)
+      return send(
+        res,
+        200,
+        aggregatedDiscovery(defs, route.legacy ? 'core' : 'apis', aggregated.version),
+        aggregated.contentType,
+      );
     return send(res, 200, route.legacy ? legacyApiVersions() : legacyApiGroupList(defs));
   }
   if (route.kind === 'discovery-group') {
     const list = legacyApiGroupList(defs) as { groups: { name: string }[] };
     const group = list.groups.find((g) => g.name === route.group);
-    return group ? send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...group }) : sendError(res, errors.notFoundPath(path));
+    return group
+      ? send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...group })
+      : sendError(res, errors.notFoundPath(path));
   }
   if (route.kind === 'discovery-gv') {
     const gv = route.group === '' ? route.version : `${route.group}/${route.version}`;
@@ -202,7 +229,13 @@ function serveOpenApi(ctx: ApiContext, method: string, path: string, res: Server
   if (path === '/openapi/v3') {
     // The hash only has to change when the served set changes, so clients re-fetch after a CRD lands.
     const hashOf = (gv: string): string =>
-      Buffer.from(JSON.stringify(defs.filter((d) => `${d.group}/${d.version}`.replace(/^\//, '') === gv).map((d) => [d.resource, d.kind])))
+      Buffer.from(
+        JSON.stringify(
+          defs
+            .filter((d) => `${d.group}/${d.version}`.replace(/^\//, '') === gv)
+            .map((d) => [d.resource, d.kind]),
+        ),
+      )
         .toString('base64url')
         .slice(0, 32);
     return send(res, 200, openApiV3Root(defs, hashOf));
@@ -212,19 +245,29 @@ function serveOpenApi(ctx: ApiContext, method: string, path: string, res: Server
   send(res, 200, doc);
 }
 
-async function serveWatch(ctx: ApiContext, req: ApiRequest, http: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveWatch(
+  ctx: ApiContext,
+  req: ApiRequest,
+  http: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { def, namespace } = req.target;
   const sel = parseSelection(def, req.query);
   if (!sel.ok) return sendError(res, sel.error);
   const timeout = parseNonNegativeInt(req.query, 'timeoutSeconds');
   if (!timeout.ok) return sendError(res, timeout.error);
   const table = ctx.machinery.wantsTable(req.accept);
-  const bookmarks = req.query.get('allowWatchBookmarks') === 'true' || req.query.get('allowWatchBookmarks') === '1';
+  const bookmarks =
+    req.query.get('allowWatchBookmarks') === 'true' || req.query.get('allowWatchBookmarks') === '1';
   let started = false;
   const start = (): void => {
     if (started) return;
     started = true;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
     res.flushHeaders();
   };
   const handle = await ctx.hub.watch(

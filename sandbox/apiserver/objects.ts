@@ -45,7 +45,8 @@ function specPart(def: ResourceDef, obj: KObject): KObject {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
     const kb = Object.keys(b).filter((k) => b[k] !== undefined);
@@ -65,7 +66,12 @@ export function nextGeneration(def: ResourceDef, current: KObject, next: KObject
  * server-owned metadata is set: with a status subresource the main resource cannot change
  * .status and /status can change nothing else (metadata included, as in Kubernetes).
  */
-export function splitStatusWrite(def: ResourceDef, current: KObject, next: KObject, subresource?: string): KObject {
+export function splitStatusWrite(
+  def: ResourceDef,
+  current: KObject,
+  next: KObject,
+  subresource?: string,
+): KObject {
   if (!def.statusSubresource) return next;
   if (subresource === 'status') {
     const out: KObject = { ...current };

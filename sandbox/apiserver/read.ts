@@ -40,10 +40,18 @@ function includeObjectOf(query: URLSearchParams): ApiResult<'None' | 'Metadata' 
   return apiFail(errors.badRequest(`invalid includeObject: ${JSON.stringify(v)}`));
 }
 
-export function render(ctx: ApiContext, req: ApiRequest, objects: readonly KObject[], listMeta?: Record<string, string>): ApiResult<object> {
+export function render(
+  ctx: ApiContext,
+  req: ApiRequest,
+  objects: readonly KObject[],
+  listMeta?: Record<string, string>,
+): ApiResult<object> {
   const include = includeObjectOf(req.query);
   if (!include.ok) return include;
-  const table = ctx.machinery.toTable(req.target.def, objects, { includeObject: include.value, now: ctx.now() }) as Record<string, unknown>;
+  const table = ctx.machinery.toTable(req.target.def, objects, {
+    includeObject: include.value,
+    now: ctx.now(),
+  }) as Record<string, unknown>;
   const meta = { ...((table.metadata as Record<string, unknown> | undefined) ?? {}), ...(listMeta ?? {}) };
   return ok({ ...table, metadata: meta });
 }
@@ -53,7 +61,9 @@ export async function handleGet(ctx: ApiContext, req: ApiRequest): Promise<ApiRe
   const got = await ctx.store.get(def, namespace, name!);
   if (!got.ok) return got;
   if (!ctx.machinery.wantsTable(req.accept)) return ok({ status: 200, body: got.value });
-  const table = render(ctx, req, [got.value], { resourceVersion: String((got.value.metadata as Record<string, unknown>).resourceVersion) });
+  const table = render(ctx, req, [got.value], {
+    resourceVersion: String((got.value.metadata as Record<string, unknown>).resourceVersion),
+  });
   return table.ok ? ok({ status: 200, body: table.value }) : table;
 }
 

@@ -8,21 +8,47 @@ describe('parsePath', () => {
     expect(parsePath('/apis')).toEqual({ kind: 'discovery-root', legacy: false });
     expect(parsePath('/apis/cilium.io')).toEqual({ kind: 'discovery-group', group: 'cilium.io' });
     expect(parsePath('/api/v1')).toEqual({ kind: 'discovery-gv', group: '', version: 'v1' });
-    expect(parsePath('/apis/cilium.io/v2')).toEqual({ kind: 'discovery-gv', group: 'cilium.io', version: 'v2' });
+    expect(parsePath('/apis/cilium.io/v2')).toEqual({
+      kind: 'discovery-gv',
+      group: 'cilium.io',
+      version: 'v2',
+    });
   });
 
   test('namespaced, cluster-wide and cluster-scoped resource paths', () => {
     expect(parsePath('/api/v1/namespaces/ns1/services/web/status')).toMatchObject({
-      kind: 'resource', group: '', version: 'v1', resource: 'services', namespace: 'ns1', name: 'web', subresource: 'status',
+      kind: 'resource',
+      group: '',
+      version: 'v1',
+      resource: 'services',
+      namespace: 'ns1',
+      name: 'web',
+      subresource: 'status',
     });
-    expect(parsePath('/api/v1/services')).toMatchObject({ resource: 'services', namespace: undefined, name: undefined });
-    expect(parsePath('/apis/coordination.k8s.io/v1/namespaces/x/leases')).toMatchObject({ group: 'coordination.k8s.io', resource: 'leases', namespace: 'x' });
+    expect(parsePath('/api/v1/services')).toMatchObject({
+      resource: 'services',
+      namespace: undefined,
+      name: undefined,
+    });
+    expect(parsePath('/apis/coordination.k8s.io/v1/namespaces/x/leases')).toMatchObject({
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      namespace: 'x',
+    });
   });
 
   test('a namespace itself and its status are not resources inside it', () => {
     expect(parsePath('/api/v1/namespaces')).toMatchObject({ resource: 'namespaces', name: undefined });
-    expect(parsePath('/api/v1/namespaces/ns1')).toMatchObject({ resource: 'namespaces', name: 'ns1', namespace: undefined });
-    expect(parsePath('/api/v1/namespaces/ns1/status')).toMatchObject({ resource: 'namespaces', name: 'ns1', subresource: 'status' });
+    expect(parsePath('/api/v1/namespaces/ns1')).toMatchObject({
+      resource: 'namespaces',
+      name: 'ns1',
+      namespace: undefined,
+    });
+    expect(parsePath('/api/v1/namespaces/ns1/status')).toMatchObject({
+      resource: 'namespaces',
+      name: 'ns1',
+      subresource: 'status',
+    });
   });
 
   test('unknown shapes', () => {

@@ -157,9 +157,19 @@ export interface ApiServerProcessOptions {
 /** `meshlb sandbox apiserver`: runs until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runApiServerProcess(opts: ApiServerProcessOptions): Promise<number> {
   const logger = createLogger({ component: 'apiserver' });
-  const [token, cert, key] = await Promise.all([readFile(opts.tokenFile, 'utf8'), readFile(opts.cert), readFile(opts.key)]);
+  const [token, cert, key] = await Promise.all([
+    readFile(opts.tokenFile, 'utf8'),
+    readFile(opts.cert),
+    readFile(opts.key),
+  ]);
   const started = await startApiServer({
-    kv: { endpoints: opts.etcd.split(',').map((s) => s.trim()).filter(Boolean), callTimeoutMs: 10_000 },
+    kv: {
+      endpoints: opts.etcd
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      callTimeoutMs: 10_000,
+    },
     port: opts.port,
     host: opts.host,
     tls: { cert, key },

@@ -77,7 +77,8 @@ export function decodeContinue(token: string): ContinueState | undefined {
     const v: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (typeof v !== 'object' || v === null) return undefined;
     const { v: tag, key, rev } = v as Record<string, unknown>;
-    if (tag !== 'meshlb.v1' || typeof key !== 'string' || typeof rev !== 'number' || !Number.isInteger(rev)) return undefined;
+    if (tag !== 'meshlb.v1' || typeof key !== 'string' || typeof rev !== 'number' || !Number.isInteger(rev))
+      return undefined;
     return { key, rev };
   } catch {
     return undefined;
@@ -124,13 +125,18 @@ export class ObjectStore {
   }
 
   /** One page of matching objects; keeps reading until `limit` objects matched so filters do not shrink pages. */
-  async list(def: ResourceDef, namespace: string | undefined, opts: ListOptions = {}): Promise<ApiResult<ListPage>> {
+  async list(
+    def: ResourceDef,
+    namespace: string | undefined,
+    opts: ListOptions = {},
+  ): Promise<ApiResult<ListPage>> {
     const prefix = resourcePrefix(def, def.namespaced ? namespace : undefined);
     let startKey: string | undefined;
     let revision: number | undefined;
     if (opts.continueToken !== undefined) {
       const state = decodeContinue(opts.continueToken);
-      if (!state || !state.key.startsWith(prefix)) return apiFail(errors.badRequest('invalid continue token'));
+      if (!state || !state.key.startsWith(prefix))
+        return apiFail(errors.badRequest('invalid continue token'));
       startKey = state.key;
       revision = state.rev;
     }
@@ -140,7 +146,9 @@ export class ObjectStore {
       const page = await this.kv.list(prefix, { limit, startKey, revision });
       if (!page.ok) {
         if (page.error.kind === 'compacted')
-          return apiFail(errors.gone('The provided continue parameter is too old to display a consistent list result.'));
+          return apiFail(
+            errors.gone('The provided continue parameter is too old to display a consistent list result.'),
+          );
         return kvToApi(page.error);
       }
       revision = page.value.revision;
@@ -163,7 +171,12 @@ export class ObjectStore {
   }
 
   /** Creates; the object must carry name or generateName (validated before). */
-  async create(def: ResourceDef, namespace: string | undefined, input: KObject, opts: WriteOptions = {}): Promise<ApiResult<KObject>> {
+  async create(
+    def: ResourceDef,
+    namespace: string | undefined,
+    input: KObject,
+    opts: WriteOptions = {},
+  ): Promise<ApiResult<KObject>> {
     const meta = metadataOf(input);
     const generated = !meta.name && typeof meta.generateName === 'string';
     for (let attempt = 0; attempt < (generated ? 5 : 1); attempt++) {
@@ -194,7 +207,9 @@ export class ObjectStore {
     if (def.namespaced) meta.namespace = namespace;
     else delete meta.namespace;
     meta.uid = randomUUID();
-    meta.creationTimestamp = this.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    meta.creationTimestamp = this.now()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z');
     meta.generation = 1;
     return asServed(def, { ...input, metadata: meta });
   }
@@ -218,15 +233,31 @@ export class ObjectStore {
       const wantedRv = metadataOf(mutated.value).resourceVersion;
       const precondition = wantedRv !== undefined && wantedRv !== '';
       if (precondition && wantedRv !== String(cur.value.entry.modRevision))
-        return apiFail(errors.conflict(def, name, 'the object has been modified; please apply your changes to the latest version and try again'));
+        return apiFail(
+          errors.conflict(
+            def,
+            name,
+            'the object has been modified; please apply your changes to the latest version and try again',
+          ),
+        );
       const next = keepServerMetadata(def, cur.value.object, asServed(def, mutated.value));
-      if (opts.dryRun) return ok(withMetadata(next, { resourceVersion: String(cur.value.entry.modRevision) }));
+      if (opts.dryRun)
+        return ok(withMetadata(next, { resourceVersion: String(cur.value.entry.modRevision) }));
       const key = cur.value.entry.key;
-      const r = await this.kv.txn([{ key, modRevision: cur.value.entry.modRevision }], [{ op: 'put', key, value: encode(next) }]);
+      const r = await this.kv.txn(
+        [{ key, modRevision: cur.value.entry.modRevision }],
+        [{ op: 'put', key, value: encode(next) }],
+      );
       if (!r.ok) return kvToApi(r.error);
       if (r.value.succeeded) return ok(withMetadata(next, { resourceVersion: String(r.value.revision) }));
       if (precondition)
-        return apiFail(errors.conflict(def, name, 'the object has been modified; please apply your changes to the latest version and try again'));
+        return apiFail(
+          errors.conflict(
+            def,
+            name,
+            'the object has been modified; please apply your changes to the latest version and try again',
+          ),
+        );
     }
     return apiFail(errors.conflict(def, name, 'too many concurrent updates'));
   }
@@ -243,11 +274,26 @@ export class ObjectStore {
       if (!cur.ok) return cur;
       const { entry, object } = cur.value;
       if (opts.resourceVersion && opts.resourceVersion !== String(entry.modRevision))
-        return apiFail(errors.conflict(def, name, `Precondition failed: ResourceVersion in precondition: ${opts.resourceVersion}, ResourceVersion in object meta: ${entry.modRevision}`));
+        return apiFail(
+          errors.conflict(
+            def,
+            name,
+            `Precondition failed: ResourceVersion in precondition: ${opts.resourceVersion}, ResourceVersion in object meta: ${entry.modRevision}`,
+          ),
+        );
       if (opts.uid && opts.uid !== metadataOf(object).uid)
-        return apiFail(errors.conflict(def, name, `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${String(metadataOf(object).uid)}`));
+        return apiFail(
+          errors.conflict(
+            def,
+            name,
+            `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${String(metadataOf(object).uid)}`,
+          ),
+        );
       if (opts.dryRun) return ok(object);
-      const r = await this.kv.txn([{ key: entry.key, modRevision: entry.modRevision }], [{ op: 'delete', key: entry.key }]);
+      const r = await this.kv.txn(
+        [{ key: entry.key, modRevision: entry.modRevision }],
+        [{ op: 'delete', key: entry.key }],
+      );
       if (!r.ok) return kvToApi(r.error);
       if (r.value.succeeded) return ok(object);
     }

@@ -171,7 +171,8 @@ export class WatchHub {
   async watch(req: WatchRequest, sink: WatchSink): Promise<ApiResult<WatchHandle>> {
     let fromRev: number | undefined;
     if (req.resourceVersion !== undefined && req.resourceVersion !== '0' && req.resourceVersion !== '') {
-      if (!/^\d+$/.test(req.resourceVersion)) return apiFail(errors.badRequest(`invalid resource version: ${req.resourceVersion}`));
+      if (!/^\d+$/.test(req.resourceVersion))
+        return apiFail(errors.badRequest(`invalid resource version: ${req.resourceVersion}`));
       fromRev = Number(req.resourceVersion);
     }
     let shared: SharedWatch;
@@ -190,7 +191,13 @@ export class WatchHub {
     return ok(this.run(req, sink, shared, fromRev, initial));
   }
 
-  private run(req: WatchRequest, sink: WatchSink, shared: SharedWatch, fromRev: number, initial: KObject[]): WatchHandle {
+  private run(
+    req: WatchRequest,
+    sink: WatchSink,
+    shared: SharedWatch,
+    fromRev: number,
+    initial: KObject[],
+  ): WatchHandle {
     const keyPrefix = resourcePrefix(req.def, req.def.namespaced ? req.namespace : undefined);
     let lastRev = fromRev;
     let done = false;
@@ -227,7 +234,8 @@ export class WatchHub {
       },
       ended: (error) => this.endWithError(sink, error, () => finish(false)),
     };
-    const unsubscribe = shared.subscribe(fromRev, listener) ?? this.dedicated(req.def, keyPrefix, fromRev, listener, cleanups);
+    const unsubscribe =
+      shared.subscribe(fromRev, listener) ?? this.dedicated(req.def, keyPrefix, fromRev, listener, cleanups);
     if (unsubscribe) cleanups.push(unsubscribe);
     if (req.allowBookmarks) {
       const t = setInterval(bookmark, this.bookmarkIntervalMs);
@@ -241,7 +249,13 @@ export class WatchHub {
   }
 
   /** A watcher too far behind the shared window gets its own etcd watch from its revision. */
-  private dedicated(def: ResourceDef, _keyPrefix: string, fromRev: number, l: Listener, cleanups: (() => void)[]): () => void {
+  private dedicated(
+    def: ResourceDef,
+    _keyPrefix: string,
+    fromRev: number,
+    l: Listener,
+    cleanups: (() => void)[],
+  ): () => void {
     const w = this.store.kv.watch(resourcePrefix(def), fromRev + 1, { onEvents: l.events, onError: l.ended });
     cleanups.push(() => void w.cancel().catch(() => undefined));
     return () => undefined;
@@ -252,7 +266,7 @@ export class WatchHub {
       error.kind === 'compacted'
         ? errors.gone(`too old resource version: ${error.message}`)
         : errors.internal(`watch ended: ${error.message}`);
-    sink.send({ type: 'ERROR', object: toStatus(e) });
+    sink.send({ type: 'ERROR', object: { ...toStatus(e) } });
     finish();
   }
 

@@ -36,7 +36,9 @@ export function buildMachinery(): Machinery {
     decodeProtobuf: (buf) => {
       const r = decodeProtobufObject(buf);
       if (!r.ok) return apiFail(errors.badRequest(`invalid protobuf body: ${r.error}`));
-      return isPlainObject(r.value) ? ok(r.value) : apiFail(errors.badRequest('protobuf body is not an object'));
+      return isPlainObject(r.value)
+        ? ok(r.value)
+        : apiFail(errors.badRequest('protobuf body is not an object'));
     },
     wantsTable,
     toTable: (def, objects, opts) => toTable(def, objects, opts),

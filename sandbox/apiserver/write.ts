@@ -22,7 +22,12 @@ function dryRunOf(req: ApiRequest): ApiResult<boolean> {
   return parseDryRun(req.query.getAll('dryRun'));
 }
 
-async function create(ctx: ApiContext, req: ApiRequest, obj: KObject, dryRun: boolean): Promise<ApiResult<Reply>> {
+async function create(
+  ctx: ApiContext,
+  req: ApiRequest,
+  obj: KObject,
+  dryRun: boolean,
+): Promise<ApiResult<Reply>> {
   const { def, namespace } = req.target;
   const checked = checkAgainstPath(def, obj, namespace, undefined);
   if (!checked.ok) return checked;
@@ -52,9 +57,15 @@ export async function handleUpdate(ctx: ApiContext, req: ApiRequest): Promise<Ap
   if (!decoded.ok) return decoded;
   const body = checkAgainstPath(def, decoded.value, namespace, name);
   if (!body.ok) return body;
-  const updated = await ctx.store.update(def, namespace, name!, (cur) => admitUpdate(ctx, def, cur, body.value, subresource), {
-    dryRun: dryRun.value,
-  });
+  const updated = await ctx.store.update(
+    def,
+    namespace,
+    name!,
+    (cur) => admitUpdate(ctx, def, cur, body.value, subresource),
+    {
+      dryRun: dryRun.value,
+    },
+  );
   if (!updated.ok) return updated;
   if (!dryRun.value) syncCrd(ctx, def, updated.value);
   return ok({ status: 200, body: updated.value });
@@ -71,12 +82,14 @@ function patcherFor(ctx: ApiContext, req: ApiRequest): ApiResult<Patcher> {
   const type = patchTypeOf(req.contentType);
   if (!type) return apiFail(errors.unsupportedMediaType(req.contentType ?? ''));
   const def = req.target.def;
-  if (type === 'strategic' && !def.builtin) return apiFail(errors.unsupportedMediaType(req.contentType ?? ''));
+  if (type === 'strategic' && !def.builtin)
+    return apiFail(errors.unsupportedMediaType(req.contentType ?? ''));
   const doc = parseText(req.body, type === 'apply');
   if (!doc.ok) return doc;
   const patch = doc.value;
   if (type === 'json') {
-    if (!Array.isArray(patch)) return apiFail(errors.badRequest('a JSON patch must be an array of operations'));
+    if (!Array.isArray(patch))
+      return apiFail(errors.badRequest('a JSON patch must be an array of operations'));
     return ok((cur) => {
       const r = ctx.machinery.applyJsonPatch(cur, patch);
       return r.ok ? ok(r.value) : apiFail(patchFailed(r.error));

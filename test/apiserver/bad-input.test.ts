@@ -15,9 +15,17 @@ const SMP = 'application/strategic-merge-patch+json';
 
 beforeAll(async () => {
   h = await startHarness();
-  expect((await h.req('POST', '/api/v1/namespaces', { body: { metadata: { name: 'bad' } } })).status).toBe(201);
-  expect((await h.req('POST', CM, { body: { metadata: { name: 'keep', labels: { a: 'b' } }, data: { k: 'v' } } })).status).toBe(201);
-  expect((await h.req('POST', SVC, { body: { metadata: { name: 'keep' }, spec: { ports: [{ port: 80 }] } } })).status).toBe(201);
+  expect((await h.req('POST', '/api/v1/namespaces', { body: { metadata: { name: 'bad' } } })).status).toBe(
+    201,
+  );
+  expect(
+    (await h.req('POST', CM, { body: { metadata: { name: 'keep', labels: { a: 'b' } }, data: { k: 'v' } } }))
+      .status,
+  ).toBe(201);
+  expect(
+    (await h.req('POST', SVC, { body: { metadata: { name: 'keep' }, spec: { ports: [{ port: 80 }] } } }))
+      .status,
+  ).toBe(201);
   before = {
     cm: (await h.req('GET', `${CM}/keep`)).body,
     svc: (await h.req('GET', `${SVC}/keep`)).body,
@@ -35,20 +43,45 @@ const cases: Case[] = [
   // bad JSON / YAML bodies
   ['truncated JSON', 'POST', CM, { rawBody: '{"metadata": {"name": "x"' }, 400, 'BadRequest'],
   ['not JSON at all', 'POST', CM, { rawBody: 'hello' }, 400, 'BadRequest'],
-  ['empty body', 'POST', CM, { rawBody: '' , contentType: 'application/json' }, 400],
+  ['empty body', 'POST', CM, { rawBody: '', contentType: 'application/json' }, 400],
   ['JSON array body', 'POST', CM, { body: [1, 2] }, 400],
   ['JSON string body', 'POST', CM, { body: 'configmap' }, 400],
   ['JSON null body', 'POST', CM, { rawBody: 'null' }, 400],
   ['metadata is a string', 'POST', CM, { body: { metadata: 'x' } }, 400],
   ['bad YAML', 'POST', CM, { rawBody: 'metadata: [unclosed', contentType: 'application/yaml' }, 400],
-  ['YAML with two documents', 'POST', CM, { rawBody: 'metadata: {name: a}\n---\nmetadata: {name: b}\n', contentType: 'application/yaml' }, 400],
+  [
+    'YAML with two documents',
+    'POST',
+    CM,
+    { rawBody: 'metadata: {name: a}\n---\nmetadata: {name: b}\n', contentType: 'application/yaml' },
+    400,
+  ],
   ['YAML scalar', 'POST', CM, { rawBody: 'just a string', contentType: 'application/yaml' }, 400],
-  ['garbage protobuf', 'POST', '/api/v1/namespaces', { rawBody: Buffer.from([1, 2, 3, 4, 5]), contentType: 'application/vnd.kubernetes.protobuf' }, 400],
-  ['unknown content type', 'POST', CM, { rawBody: '<xml/>', contentType: 'application/xml' }, 415, 'UnsupportedMediaType'],
+  [
+    'garbage protobuf',
+    'POST',
+    '/api/v1/namespaces',
+    { rawBody: Buffer.from([1, 2, 3, 4, 5]), contentType: 'application/vnd.kubernetes.protobuf' },
+    400,
+  ],
+  [
+    'unknown content type',
+    'POST',
+    CM,
+    { rawBody: '<xml/>', contentType: 'application/xml' },
+    415,
+    'UnsupportedMediaType',
+  ],
   ['PUT with bad JSON', 'PUT', `${CM}/keep`, { rawBody: '{' }, 400],
   // wrong kinds and mismatches with the path
   ['kind mismatch', 'POST', CM, { body: { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'x' } } }, 400],
-  ['apiVersion mismatch', 'POST', CM, { body: { kind: 'ConfigMap', apiVersion: 'apps/v1', metadata: { name: 'x' } } }, 400],
+  [
+    'apiVersion mismatch',
+    'POST',
+    CM,
+    { body: { kind: 'ConfigMap', apiVersion: 'apps/v1', metadata: { name: 'x' } } },
+    400,
+  ],
   ['namespace mismatch', 'POST', CM, { body: { metadata: { name: 'x', namespace: 'default' } } }, 400],
   ['name mismatch on PUT', 'PUT', `${CM}/keep`, { body: { metadata: { name: 'other' } } }, 400],
   ['kind mismatch on PUT', 'PUT', `${CM}/keep`, { body: { kind: 'Pod', metadata: { name: 'keep' } } }, 400],
@@ -57,22 +90,120 @@ const cases: Case[] = [
   ['upper-case name', 'POST', CM, { body: { metadata: { name: 'Bad_Name' } } }, 422, 'Invalid'],
   ['name too long', 'POST', CM, { body: { metadata: { name: 'a'.repeat(300) } } }, 422, 'Invalid'],
   ['name with slash', 'POST', CM, { body: { metadata: { name: 'a/b' } } }, 422, 'Invalid'],
-  ['namespace name with dots', 'POST', '/api/v1/namespaces', { body: { metadata: { name: 'a.b' } } }, 422, 'Invalid'],
-  ['bad label key', 'POST', CM, { body: { metadata: { name: 'lbl', labels: { '-bad': 'x' } } } }, 422, 'Invalid'],
-  ['bad label value', 'POST', CM, { body: { metadata: { name: 'lbl', labels: { ok: 'not ok!' } } } }, 422, 'Invalid'],
-  ['service port 0', 'POST', SVC, { body: { metadata: { name: 's0' }, spec: { ports: [{ port: 0 }] } } }, 422, 'Invalid'],
-  ['service port 70000', 'POST', SVC, { body: { metadata: { name: 's1' }, spec: { ports: [{ port: 70000 }] } } }, 422, 'Invalid'],
-  ['service bad protocol', 'POST', SVC, { body: { metadata: { name: 's2' }, spec: { ports: [{ port: 80, protocol: 'ICMP' }] } } }, 422, 'Invalid'],
-  ['service clusterIP outside range', 'POST', SVC, { body: { metadata: { name: 's3' }, spec: { clusterIP: '192.168.0.1', ports: [{ port: 80 }] } } }, 422, 'Invalid'],
-  ['service clusterIP not an IP', 'POST', SVC, { body: { metadata: { name: 's4' }, spec: { clusterIP: '10.96.0.999', ports: [{ port: 80 }] } } }, 422, 'Invalid'],
-  ['service nodePort out of range', 'POST', SVC, { body: { metadata: { name: 's5' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] } } }, 422, 'Invalid'],
-  ['service bad type', 'POST', SVC, { body: { metadata: { name: 's6' }, spec: { type: 'Magic', ports: [{ port: 80 }] } } }, 422, 'Invalid'],
+  [
+    'namespace name with dots',
+    'POST',
+    '/api/v1/namespaces',
+    { body: { metadata: { name: 'a.b' } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'bad label key',
+    'POST',
+    CM,
+    { body: { metadata: { name: 'lbl', labels: { '-bad': 'x' } } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'bad label value',
+    'POST',
+    CM,
+    { body: { metadata: { name: 'lbl', labels: { ok: 'not ok!' } } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'service port 0',
+    'POST',
+    SVC,
+    { body: { metadata: { name: 's0' }, spec: { ports: [{ port: 0 }] } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'service port 70000',
+    'POST',
+    SVC,
+    { body: { metadata: { name: 's1' }, spec: { ports: [{ port: 70000 }] } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'service bad protocol',
+    'POST',
+    SVC,
+    { body: { metadata: { name: 's2' }, spec: { ports: [{ port: 80, protocol: 'ICMP' }] } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'service clusterIP outside range',
+    'POST',
+    SVC,
+    { body: { metadata: { name: 's3' }, spec: { clusterIP: '192.168.0.1', ports: [{ port: 80 }] } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'service clusterIP not an IP',
+    'POST',
+    SVC,
+    { body: { metadata: { name: 's4' }, spec: { clusterIP: '10.96.0.999', ports: [{ port: 80 }] } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'service nodePort out of range',
+    'POST',
+    SVC,
+    { body: { metadata: { name: 's5' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] } } },
+    422,
+    'Invalid',
+  ],
+  [
+    'service bad type',
+    'POST',
+    SVC,
+    { body: { metadata: { name: 's6' }, spec: { type: 'Magic', ports: [{ port: 80 }] } } },
+    422,
+    'Invalid',
+  ],
   ['configmap data not strings', 'POST', CM, { body: { metadata: { name: 'd' }, data: { k: 1 } } }, 422],
   // stale resourceVersions and conflicts
-  ['stale resourceVersion on PUT', 'PUT', `${CM}/keep`, { body: { metadata: { name: 'keep', resourceVersion: '1' } } }, 409, 'Conflict'],
-  ['stale resourceVersion in merge patch', 'PATCH', `${CM}/keep`, { contentType: MERGE, body: { metadata: { resourceVersion: '1' } } }, 409, 'Conflict'],
-  ['stale delete precondition', 'DELETE', `${CM}/keep`, { body: { preconditions: { resourceVersion: '1' } } }, 409, 'Conflict'],
-  ['wrong uid delete precondition', 'DELETE', `${CM}/keep`, { body: { preconditions: { uid: 'nope' } } }, 409, 'Conflict'],
+  [
+    'stale resourceVersion on PUT',
+    'PUT',
+    `${CM}/keep`,
+    { body: { metadata: { name: 'keep', resourceVersion: '1' } } },
+    409,
+    'Conflict',
+  ],
+  [
+    'stale resourceVersion in merge patch',
+    'PATCH',
+    `${CM}/keep`,
+    { contentType: MERGE, body: { metadata: { resourceVersion: '1' } } },
+    409,
+    'Conflict',
+  ],
+  [
+    'stale delete precondition',
+    'DELETE',
+    `${CM}/keep`,
+    { body: { preconditions: { resourceVersion: '1' } } },
+    409,
+    'Conflict',
+  ],
+  [
+    'wrong uid delete precondition',
+    'DELETE',
+    `${CM}/keep`,
+    { body: { preconditions: { uid: 'nope' } } },
+    409,
+    'Conflict',
+  ],
   ['create existing', 'POST', CM, { body: { metadata: { name: 'keep' } } }, 409, 'AlreadyExists'],
   ['non-numeric watch resourceVersion', 'GET', `${CM}?watch=true&resourceVersion=abc`, {}, 400],
   ['garbage continue token', 'GET', `${CM}?limit=1&continue=garbage`, {}, 400],
@@ -105,24 +236,78 @@ const cases: Case[] = [
   ['bad label selector', 'GET', `${CM}?labelSelector=${encodeURIComponent('a in (')}`, {}, 400],
   ['bad label selector operator', 'GET', `${CM}?labelSelector=${encodeURIComponent('a=>b')}`, {}, 400],
   ['bad field selector', 'GET', `${CM}?fieldSelector=${encodeURIComponent('metadata.name')}`, {}, 400],
-  ['unsupported field selector', 'GET', `${CM}?fieldSelector=${encodeURIComponent('spec.color=red')}`, {}, 400],
+  [
+    'unsupported field selector',
+    'GET',
+    `${CM}?fieldSelector=${encodeURIComponent('spec.color=red')}`,
+    {},
+    400,
+  ],
   ['bad selector on watch', 'GET', `${CM}?watch=true&labelSelector=${encodeURIComponent('(((')}`, {}, 400],
   ['negative limit', 'GET', `${CM}?limit=-1`, {}, 400],
   ['bad timeoutSeconds', 'GET', `${CM}?watch=true&timeoutSeconds=soon`, {}, 400],
   ['bad dryRun value', 'POST', `${CM}?dryRun=Some`, { body: { metadata: { name: 'dr' } } }, 400],
   ['bad propagationPolicy', 'DELETE', `${CM}/keep?propagationPolicy=Sideways`, {}, 400],
-  ['bad includeObject', 'GET', `${CM}?includeObject=Everything`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }, 400],
+  [
+    'bad includeObject',
+    'GET',
+    `${CM}?includeObject=Everything`,
+    { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+    400,
+  ],
   // bad patch documents
   ['JSON patch not an array', 'PATCH', `${CM}/keep`, { contentType: JSONP, body: { op: 'add' } }, 400],
-  ['JSON patch unknown op', 'PATCH', `${CM}/keep`, { contentType: JSONP, body: [{ op: 'frobnicate', path: '/data' }] }, 422],
-  ['JSON patch bad path', 'PATCH', `${CM}/keep`, { contentType: JSONP, body: [{ op: 'remove', path: '/nope/deeper' }] }, 422],
-  ['JSON patch replacing metadata by a string', 'PATCH', `${CM}/keep`, { contentType: JSONP, body: [{ op: 'replace', path: '/metadata', value: 'x' }] }, 422],
+  [
+    'JSON patch unknown op',
+    'PATCH',
+    `${CM}/keep`,
+    { contentType: JSONP, body: [{ op: 'frobnicate', path: '/data' }] },
+    422,
+  ],
+  [
+    'JSON patch bad path',
+    'PATCH',
+    `${CM}/keep`,
+    { contentType: JSONP, body: [{ op: 'remove', path: '/nope/deeper' }] },
+    422,
+  ],
+  [
+    'JSON patch replacing metadata by a string',
+    'PATCH',
+    `${CM}/keep`,
+    { contentType: JSONP, body: [{ op: 'replace', path: '/metadata', value: 'x' }] },
+    422,
+  ],
   ['merge patch not an object', 'PATCH', `${CM}/keep`, { contentType: MERGE, body: [1] }, 400],
   ['merge patch invalid JSON', 'PATCH', `${CM}/keep`, { contentType: MERGE, rawBody: '{"data":' }, 400],
-  ['merge patch renames', 'PATCH', `${CM}/keep`, { contentType: MERGE, body: { metadata: { name: 'renamed' } } }, 400],
-  ['merge patch with invalid label', 'PATCH', `${CM}/keep`, { contentType: MERGE, body: { metadata: { labels: { a: '!!' } } } }, 422],
-  ['strategic patch bad directive', 'PATCH', `${SVC}/keep`, { contentType: SMP, body: { spec: { ports: [{ $patch: 'explode', port: 80 }] } } }, 422],
-  ['patch with unknown content type', 'PATCH', `${CM}/keep`, { contentType: 'text/plain', rawBody: 'x' }, 415],
+  [
+    'merge patch renames',
+    'PATCH',
+    `${CM}/keep`,
+    { contentType: MERGE, body: { metadata: { name: 'renamed' } } },
+    400,
+  ],
+  [
+    'merge patch with invalid label',
+    'PATCH',
+    `${CM}/keep`,
+    { contentType: MERGE, body: { metadata: { labels: { a: '!!' } } } },
+    422,
+  ],
+  [
+    'strategic patch bad directive',
+    'PATCH',
+    `${SVC}/keep`,
+    { contentType: SMP, body: { spec: { ports: [{ $patch: 'explode', port: 80 }] } } },
+    422,
+  ],
+  [
+    'patch with unknown content type',
+    'PATCH',
+    `${CM}/keep`,
+    { contentType: 'text/plain', rawBody: 'x' },
+    415,
+  ],
   ['patch with JSON content type', 'PATCH', `${CM}/keep`, { contentType: 'application/json', body: {} }, 415],
   ['bad DeleteOptions body', 'DELETE', `${CM}/keep`, { rawBody: '{not json' }, 400],
   // authentication
@@ -139,8 +324,10 @@ test(`${cases.length} malformed requests each get the right status`, async () =>
     const r = await h.req(method, path, opts);
     const okCode = r.status === code;
     // Every failure is a metav1.Status (the 401/413 included), except Node's own parser errors.
-    const okBody = r.body?.kind === 'Status' && r.body.code === code && (reason === undefined || r.body.reason === reason);
-    if (!okCode || !okBody) wrong.push(`${name}: ${method} ${path.slice(0, 80)} → ${r.status} ${r.text.slice(0, 200)}`);
+    const okBody =
+      r.body?.kind === 'Status' && r.body.code === code && (reason === undefined || r.body.reason === reason);
+    if (!okCode || !okBody)
+      wrong.push(`${name}: ${method} ${path.slice(0, 80)} → ${r.status} ${r.text.slice(0, 200)}`);
   }
   expect(wrong).toEqual([]);
 });
@@ -150,9 +337,13 @@ test('the server is still up and the stored data is intact', async () => {
   expect((await h.req('GET', `${CM}/keep`)).body).toEqual(before.cm);
   expect((await h.req('GET', `${SVC}/keep`)).body).toEqual(before.svc);
   expect((await h.req('GET', '/api/v1/namespaces/bad')).body).toEqual(before.ns);
-  const names = (await h.req('GET', CM)).body.items.map((i: { metadata: { name: string } }) => i.metadata.name);
+  const names = (await h.req('GET', CM)).body.items.map(
+    (i: { metadata: { name: string } }) => i.metadata.name,
+  );
   expect(names).toEqual(['keep']);
-  const svcs = (await h.req('GET', SVC)).body.items.map((i: { metadata: { name: string } }) => i.metadata.name);
+  const svcs = (await h.req('GET', SVC)).body.items.map(
+    (i: { metadata: { name: string } }) => i.metadata.name,
+  );
   expect(svcs).toEqual(['keep']);
   // And it still accepts good requests.
   expect((await h.req('POST', CM, { body: { metadata: { name: 'after' } } })).status).toBe(201);

@@ -43,7 +43,10 @@ const widgetCrd = {
 const WIDGETS = '/apis/example.meshlb.io/v1/namespaces/default/widgets';
 
 test('the shipped CRDs are served after start', async () => {
-  const crd = await h.req('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/ciliumloadbalancerippools.cilium.io');
+  const crd = await h.req(
+    'GET',
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/ciliumloadbalancerippools.cilium.io',
+  );
   expect(crd.status).toBe(200);
   const list = await h.req('GET', '/apis/cilium.io/v2/ciliumloadbalancerippools');
   expect(list.status).toBe(200);
@@ -52,18 +55,34 @@ test('the shipped CRDs are served after start', async () => {
 
 test('create CRD → served (discovery, CRUD, pruning, status, printer columns) → delete CRD → gone with its objects', async () => {
   expect((await h.req('GET', WIDGETS)).status).toBe(404);
-  const created = await h.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: widgetCrd });
+  const created = await h.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    body: widgetCrd,
+  });
   expect(created.status, created.text).toBe(201);
-  const conds = created.body.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`);
+  const conds = created.body.status.conditions.map(
+    (c: { type: string; status: string }) => `${c.type}=${c.status}`,
+  );
   expect(conds).toEqual(expect.arrayContaining(['Established=True', 'NamesAccepted=True']));
-  expect(created.body.status.acceptedNames).toMatchObject({ plural: 'widgets', kind: 'Widget', shortNames: ['wd'] });
+  expect(created.body.status.acceptedNames).toMatchObject({
+    plural: 'widgets',
+    kind: 'Widget',
+    shortNames: ['wd'],
+  });
 
   const disco = await h.req('GET', '/apis/example.meshlb.io/v1');
   expect(disco.status).toBe(200);
-  expect(disco.body.resources.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['widgets', 'widgets/status']));
+  expect(disco.body.resources.map((r: { name: string }) => r.name)).toEqual(
+    expect.arrayContaining(['widgets', 'widgets/status']),
+  );
 
   const w = await h.req('POST', WIDGETS, {
-    body: { apiVersion: 'example.meshlb.io/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3, unknown: 'x' }, extra: 1 },
+    body: {
+      apiVersion: 'example.meshlb.io/v1',
+      kind: 'Widget',
+      metadata: { name: 'w1' },
+      spec: { size: 3, unknown: 'x' },
+      extra: 1,
+    },
   });
   expect(w.status, w.text).toBe(201);
   expect(w.body.spec).toEqual({ size: 3 });
@@ -73,13 +92,22 @@ test('create CRD → served (discovery, CRUD, pruning, status, printer columns) 
   expect(invalid.status).toBe(422);
   expect(invalid.body.details.causes[0].field).toContain('spec.size');
 
-  const smp = await h.req('PATCH', `${WIDGETS}/w1`, { contentType: 'application/strategic-merge-patch+json', body: { spec: { size: 4 } } });
+  const smp = await h.req('PATCH', `${WIDGETS}/w1`, {
+    contentType: 'application/strategic-merge-patch+json',
+    body: { spec: { size: 4 } },
+  });
   expect(smp.status).toBe(415);
-  const merged = await h.req('PATCH', `${WIDGETS}/w1`, { contentType: 'application/merge-patch+json', body: { spec: { size: 4 }, status: { ready: true } } });
+  const merged = await h.req('PATCH', `${WIDGETS}/w1`, {
+    contentType: 'application/merge-patch+json',
+    body: { spec: { size: 4 }, status: { ready: true } },
+  });
   expect(merged.body.spec.size).toBe(4);
   expect(merged.body.status).toBeUndefined();
   expect(merged.body.metadata.generation).toBe(2);
-  const status = await h.req('PATCH', `${WIDGETS}/w1/status`, { contentType: 'application/merge-patch+json', body: { status: { ready: true } } });
+  const status = await h.req('PATCH', `${WIDGETS}/w1/status`, {
+    contentType: 'application/merge-patch+json',
+    body: { status: { ready: true } },
+  });
   expect(status.body.status).toEqual({ ready: true });
   expect(status.body.metadata.generation).toBe(2);
 
@@ -88,14 +116,20 @@ test('create CRD → served (discovery, CRUD, pruning, status, printer columns) 
   const sizeIdx = table.body.columnDefinitions.findIndex((c: { name: string }) => c.name === 'Size');
   expect(table.body.rows[0].cells[sizeIdx]).toBe(4);
 
-  const del = await h.req('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.meshlb.io');
+  const del = await h.req(
+    'DELETE',
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.meshlb.io',
+  );
   expect(del.status).toBe(200);
   expect((await h.req('GET', WIDGETS)).status).toBe(404);
   const keys = await h.kv.list('/registry/example.meshlb.io/widgets/');
   expect(keys.ok && keys.value.entries.length).toBe(0);
 
   // Re-created, the resource is served again and empty.
-  expect((await h.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: widgetCrd })).status).toBe(201);
+  expect(
+    (await h.req('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: widgetCrd }))
+      .status,
+  ).toBe(201);
   const again = await h.req('GET', WIDGETS);
   expect(again.status).toBe(200);
   expect(again.body.items).toEqual([]);

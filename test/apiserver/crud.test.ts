@@ -5,15 +5,35 @@ import { type Harness, startHarness } from './harness.js';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
-  expect((await h.req('POST', '/api/v1/namespaces', { body: { metadata: { name: 'crud' } } })).status).toBe(201);
+  expect((await h.req('POST', '/api/v1/namespaces', { body: { metadata: { name: 'crud' } } })).status).toBe(
+    201,
+  );
 });
 afterAll(async () => {
   await h?.stop();
 });
 
-const BUILTINS: { path: string; kind: string; apiVersion: string; body: Record<string, unknown>; update: Record<string, unknown> }[] = [
-  { path: '/api/v1/namespaces/crud/configmaps', kind: 'ConfigMap', apiVersion: 'v1', body: { data: { a: '1' } }, update: { data: { a: '2' } } },
-  { path: '/api/v1/namespaces/crud/secrets', kind: 'Secret', apiVersion: 'v1', body: { data: { a: 'MQ==' } }, update: { data: { a: 'Mg==' } } },
+const BUILTINS: {
+  path: string;
+  kind: string;
+  apiVersion: string;
+  body: Record<string, unknown>;
+  update: Record<string, unknown>;
+}[] = [
+  {
+    path: '/api/v1/namespaces/crud/configmaps',
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+    body: { data: { a: '1' } },
+    update: { data: { a: '2' } },
+  },
+  {
+    path: '/api/v1/namespaces/crud/secrets',
+    kind: 'Secret',
+    apiVersion: 'v1',
+    body: { data: { a: 'MQ==' } },
+    update: { data: { a: 'Mg==' } },
+  },
   {
     path: '/api/v1/namespaces/crud/services',
     kind: 'Service',
@@ -35,7 +55,13 @@ const BUILTINS: { path: string; kind: string; apiVersion: string; body: Record<s
     body: { spec: { containers: [{ name: 'c', image: 'busybox' }] } },
     update: { spec: { containers: [{ name: 'c', image: 'busybox:2' }] } },
   },
-  { path: '/api/v1/nodes', kind: 'Node', apiVersion: 'v1', body: { spec: {} }, update: { spec: { unschedulable: true } } },
+  {
+    path: '/api/v1/nodes',
+    kind: 'Node',
+    apiVersion: 'v1',
+    body: { spec: {} },
+    update: { spec: { unschedulable: true } },
+  },
   {
     path: '/apis/discovery.k8s.io/v1/namespaces/crud/endpointslices',
     kind: 'EndpointSlice',
@@ -95,11 +121,17 @@ test('namespaced objects are listed across namespaces and need an existing names
   await h.req('POST', '/api/v1/namespaces/crud/configmaps', { body: { metadata: { name: 'in-crud' } } });
   await h.req('POST', '/api/v1/namespaces/other/configmaps', { body: { metadata: { name: 'in-other' } } });
   const all = await h.req('GET', '/api/v1/configmaps');
-  const names = all.body.items.map((i: { metadata: { namespace: string; name: string } }) => `${i.metadata.namespace}/${i.metadata.name}`);
+  const names = all.body.items.map(
+    (i: { metadata: { namespace: string; name: string } }) => `${i.metadata.namespace}/${i.metadata.name}`,
+  );
   expect(names).toEqual(expect.arrayContaining(['crud/in-crud', 'other/in-other']));
   const onlyOther = await h.req('GET', '/api/v1/namespaces/other/configmaps');
-  expect(onlyOther.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['in-other']);
-  const missing = await h.req('POST', '/api/v1/namespaces/nope/configmaps', { body: { metadata: { name: 'x' } } });
+  expect(onlyOther.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([
+    'in-other',
+  ]);
+  const missing = await h.req('POST', '/api/v1/namespaces/nope/configmaps', {
+    body: { metadata: { name: 'x' } },
+  });
   expect(missing.status).toBe(404);
   expect(missing.body.message).toContain('namespaces "nope" not found');
 });
@@ -118,16 +150,31 @@ test('defaults: namespaces, secrets and services', async () => {
   expect(ns.body.status.phase).toBe('Active');
   expect(ns.body.metadata.labels['kubernetes.io/metadata.name']).toBe('default');
   expect((await h.req('GET', '/api/v1/namespaces/kube-system')).status).toBe(200);
-  const secret = await h.req('POST', '/api/v1/namespaces/crud/secrets', { body: { metadata: { name: 's-default' } } });
+  const secret = await h.req('POST', '/api/v1/namespaces/crud/secrets', {
+    body: { metadata: { name: 's-default' } },
+  });
   expect(secret.body.type).toBe('Opaque');
   const svc = await h.req('POST', '/api/v1/namespaces/crud/services', {
-    body: { metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443, protocol: 'TCP', targetPort: 8443 }] } },
+    body: {
+      metadata: { name: 'np' },
+      spec: {
+        type: 'NodePort',
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443, protocol: 'TCP', targetPort: 8443 },
+        ],
+      },
+    },
   });
   expect(svc.status, svc.text).toBe(201);
   const spec = svc.body.spec;
   expect(spec.clusterIP).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\./);
   expect(spec.clusterIPs).toEqual([spec.clusterIP]);
-  expect(spec).toMatchObject({ sessionAffinity: 'None', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+  expect(spec).toMatchObject({
+    sessionAffinity: 'None',
+    ipFamilies: ['IPv4'],
+    ipFamilyPolicy: 'SingleStack',
+  });
   expect(spec.ports[0]).toMatchObject({ port: 80, protocol: 'TCP', targetPort: 80 });
   expect(spec.ports[1].targetPort).toBe(8443);
   for (const p of spec.ports) expect(p.nodePort).toBeGreaterThanOrEqual(30000);
@@ -141,16 +188,31 @@ test('defaults: namespaces, secrets and services', async () => {
   expect(taken.status).toBe(422);
   // An update that omits the allocated values keeps them (as kubectl apply relies on).
   const replaced = await h.req('PUT', '/api/v1/namespaces/crud/services/np', {
-    body: { metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443, targetPort: 8443 }] } },
+    body: {
+      metadata: { name: 'np' },
+      spec: {
+        type: 'NodePort',
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443, targetPort: 8443 },
+        ],
+      },
+    },
   });
   expect(replaced.status, replaced.text).toBe(200);
   expect(replaced.body.spec.clusterIP).toBe(spec.clusterIP);
-  expect(replaced.body.spec.ports.map((p: { nodePort: number }) => p.nodePort)).toEqual(spec.ports.map((p: { nodePort: number }) => p.nodePort));
+  expect(replaced.body.spec.ports.map((p: { nodePort: number }) => p.nodePort)).toEqual(
+    spec.ports.map((p: { nodePort: number }) => p.nodePort),
+  );
 });
 
 test('generateName gets a 5 character suffix and a unique name', async () => {
-  const a = await h.req('POST', '/api/v1/namespaces/crud/configmaps', { body: { metadata: { generateName: 'gen-' } } });
-  const b = await h.req('POST', '/api/v1/namespaces/crud/configmaps', { body: { metadata: { generateName: 'gen-' } } });
+  const a = await h.req('POST', '/api/v1/namespaces/crud/configmaps', {
+    body: { metadata: { generateName: 'gen-' } },
+  });
+  const b = await h.req('POST', '/api/v1/namespaces/crud/configmaps', {
+    body: { metadata: { generateName: 'gen-' } },
+  });
   expect(a.status).toBe(201);
   expect(a.body.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
   expect(b.body.metadata.name).not.toBe(a.body.metadata.name);
@@ -161,7 +223,11 @@ describe('status subresource', () => {
   const path = '/api/v1/namespaces/crud/services/st';
   test('main resource keeps status, /status changes only status, generation tracks spec', async () => {
     const c = await h.req('POST', '/api/v1/namespaces/crud/services', {
-      body: { metadata: { name: 'st' }, spec: { ports: [{ port: 80 }] }, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } },
+      body: {
+        metadata: { name: 'st' },
+        spec: { ports: [{ port: 80 }] },
+        status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } },
+      },
     });
     expect(c.status).toBe(201);
     expect(c.body.status).toEqual({ loadBalancer: {} });
@@ -169,7 +235,11 @@ describe('status subresource', () => {
 
     const st = await h.req('PATCH', `${path}/status`, {
       contentType: 'application/merge-patch+json',
-      body: { status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } }, spec: { ports: [{ port: 9 }] }, metadata: { labels: { x: 'y' } } },
+      body: {
+        status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } },
+        spec: { ports: [{ port: 9 }] },
+        metadata: { labels: { x: 'y' } },
+      },
     });
     expect(st.status, st.text).toBe(200);
     expect(st.body.status.loadBalancer.ingress).toEqual([{ ip: '1.2.3.4' }]);
@@ -185,9 +255,14 @@ describe('status subresource', () => {
     expect(main.body.metadata.labels.x).toBe('y');
     expect(main.body.metadata.generation).toBe(1);
 
-    const spec = await h.req('PATCH', path, { contentType: 'application/merge-patch+json', body: { spec: { sessionAffinity: 'ClientIP' } } });
+    const spec = await h.req('PATCH', path, {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { sessionAffinity: 'ClientIP' } },
+    });
     expect(spec.body.metadata.generation).toBe(2);
-    expect((await h.req('GET', `${path}/status`)).body.status.loadBalancer.ingress).toEqual([{ ip: '1.2.3.4' }]);
+    expect((await h.req('GET', `${path}/status`)).body.status.loadBalancer.ingress).toEqual([
+      { ip: '1.2.3.4' },
+    ]);
   });
 });
 
@@ -195,13 +270,24 @@ describe('patches', () => {
   const path = '/api/v1/namespaces/crud/services/p';
   beforeAll(async () => {
     const r = await h.req('POST', '/api/v1/namespaces/crud/services', {
-      body: { metadata: { name: 'p', labels: { a: '1', b: '2' } }, spec: { ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] } },
+      body: {
+        metadata: { name: 'p', labels: { a: '1', b: '2' } },
+        spec: {
+          ports: [
+            { name: 'http', port: 80 },
+            { name: 'https', port: 443 },
+          ],
+        },
+      },
     });
     expect(r.status).toBe(201);
   });
 
   test('merge patch: null removes a key', async () => {
-    const r = await h.req('PATCH', path, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: null, c: '3' } } } });
+    const r = await h.req('PATCH', path, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { a: null, c: '3' } } },
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.body.metadata.labels).toEqual({ b: '2', c: '3' });
   });
@@ -213,7 +299,10 @@ describe('patches', () => {
     });
     expect(r.status, r.text).toBe(200);
     expect(r.body.metadata.annotations).toEqual({ n: 'v' });
-    const bad = await h.req('PATCH', path, { contentType: 'application/json-patch+json', body: [{ op: 'test', path: '/metadata/name', value: 'zz' }] });
+    const bad = await h.req('PATCH', path, {
+      contentType: 'application/json-patch+json',
+      body: [{ op: 'test', path: '/metadata/name', value: 'zz' }],
+    });
     expect(bad.status).toBe(422);
     expect((await h.req('GET', path)).body.metadata.resourceVersion).toBe(r.body.metadata.resourceVersion);
   });
@@ -221,11 +310,24 @@ describe('patches', () => {
   test('strategic merge patch merges Service ports on port', async () => {
     const r = await h.req('PATCH', path, {
       contentType: 'application/strategic-merge-patch+json',
-      body: { spec: { ports: [{ port: 443, name: 'https', targetPort: 8443 }, { port: 8080, name: 'alt' }] } },
+      body: {
+        spec: {
+          ports: [
+            { port: 443, name: 'https', targetPort: 8443 },
+            { port: 8080, name: 'alt' },
+          ],
+        },
+      },
     });
     expect(r.status, r.text).toBe(200);
     const ports = r.body.spec.ports.map((p: { port: number; targetPort: number }) => [p.port, p.targetPort]);
-    expect(ports).toEqual(expect.arrayContaining([[80, 80], [443, 8443], [8080, 8080]]));
+    expect(ports).toEqual(
+      expect.arrayContaining([
+        [80, 80],
+        [443, 8443],
+        [8080, 8080],
+      ]),
+    );
     expect(ports).toHaveLength(3);
   });
 
@@ -246,15 +348,22 @@ describe('patches', () => {
 
   test('dryRun=All validates and changes nothing', async () => {
     const before = await h.req('GET', path);
-    const r = await h.req('PATCH', `${path}?dryRun=All`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { dry: 'run' } } } });
+    const r = await h.req('PATCH', `${path}?dryRun=All`, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { dry: 'run' } } },
+    });
     expect(r.status).toBe(200);
     expect(r.body.metadata.labels.dry).toBe('run');
     const after = await h.req('GET', path);
     expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
-    const created = await h.req('POST', '/api/v1/namespaces/crud/configmaps?dryRun=All', { body: { metadata: { name: 'dry' } } });
+    const created = await h.req('POST', '/api/v1/namespaces/crud/configmaps?dryRun=All', {
+      body: { metadata: { name: 'dry' } },
+    });
     expect(created.status).toBe(201);
     expect((await h.req('GET', '/api/v1/namespaces/crud/configmaps/dry')).status).toBe(404);
-    const del = await h.req('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] } });
+    const del = await h.req('DELETE', path, {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] },
+    });
     expect(del.status, del.text).toBe(200);
     expect((await h.req('GET', path)).status).toBe(200);
   });
@@ -265,19 +374,34 @@ describe('list', () => {
     await h.req('POST', '/api/v1/namespaces', { body: { metadata: { name: 'paging' } } });
     for (let i = 0; i < 7; i++)
       await h.req('POST', '/api/v1/namespaces/paging/configmaps', {
-        body: { metadata: { name: `cm-${i}`, labels: { parity: i % 2 === 0 ? 'even' : 'odd', idx: String(i) } } },
+        body: {
+          metadata: { name: `cm-${i}`, labels: { parity: i % 2 === 0 ? 'even' : 'odd', idx: String(i) } },
+        },
       });
   });
 
   test('label and field selectors', async () => {
     const even = await h.req('GET', '/api/v1/namespaces/paging/configmaps?labelSelector=parity%3Deven');
-    expect(even.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['cm-0', 'cm-2', 'cm-4', 'cm-6']);
-    const inSet = await h.req('GET', `/api/v1/namespaces/paging/configmaps?labelSelector=${encodeURIComponent('idx in (1,5),parity!=even')}`);
-    expect(inSet.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['cm-1', 'cm-5']);
+    expect(even.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([
+      'cm-0',
+      'cm-2',
+      'cm-4',
+      'cm-6',
+    ]);
+    const inSet = await h.req(
+      'GET',
+      `/api/v1/namespaces/paging/configmaps?labelSelector=${encodeURIComponent('idx in (1,5),parity!=even')}`,
+    );
+    expect(inSet.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([
+      'cm-1',
+      'cm-5',
+    ]);
     const byName = await h.req('GET', '/api/v1/configmaps?fieldSelector=metadata.name%3Dcm-3');
     expect(byName.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['cm-3']);
     const notNs = await h.req('GET', '/api/v1/configmaps?fieldSelector=metadata.namespace!%3Dpaging');
-    expect(notNs.body.items.some((i: { metadata: { namespace: string } }) => i.metadata.namespace === 'paging')).toBe(false);
+    expect(
+      notNs.body.items.some((i: { metadata: { namespace: string } }) => i.metadata.namespace === 'paging'),
+    ).toBe(false);
   });
 
   test('limit and continue page through a consistent snapshot', async () => {
@@ -292,7 +416,9 @@ describe('list', () => {
       if (pages === 0) {
         rv = r.body.metadata.resourceVersion;
         // A write after the first page is not visible in later pages.
-        await h.req('POST', '/api/v1/namespaces/paging/configmaps', { body: { metadata: { name: 'cm-9', labels: { parity: 'odd' } } } });
+        await h.req('POST', '/api/v1/namespaces/paging/configmaps', {
+          body: { metadata: { name: 'cm-9', labels: { parity: 'odd' } } },
+        });
       } else expect(r.body.metadata.resourceVersion).toBe(rv);
       seen.push(...r.body.items.map((i: { metadata: { name: string } }) => i.metadata.name));
       token = r.body.metadata.continue;
@@ -304,7 +430,10 @@ describe('list', () => {
     token = undefined;
     pages = 0;
     do {
-      const r = await h.req('GET', `/api/v1/namespaces/paging/configmaps?limit=2${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+      const r = await h.req(
+        'GET',
+        `/api/v1/namespaces/paging/configmaps?limit=2${token ? `&continue=${encodeURIComponent(token)}` : ''}`,
+      );
       all.push(...r.body.items.map((i: { metadata: { name: string } }) => i.metadata.name));
       token = r.body.metadata.continue;
       pages++;
@@ -317,12 +446,19 @@ describe('list', () => {
     const r = await h.req('DELETE', '/api/v1/namespaces/paging/configmaps?labelSelector=parity%3Dodd');
     expect(r.status).toBe(200);
     const left = await h.req('GET', '/api/v1/namespaces/paging/configmaps');
-    expect(left.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['cm-0', 'cm-2', 'cm-4', 'cm-6']);
+    expect(left.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual([
+      'cm-0',
+      'cm-2',
+      'cm-4',
+      'cm-6',
+    ]);
   });
 });
 
 test('a Table is returned when kubectl asks for one', async () => {
-  const r = await h.req('GET', '/api/v1/namespaces', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+  const r = await h.req('GET', '/api/v1/namespaces', {
+    accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+  });
   expect(r.body.kind).toBe('Table');
   expect(r.body.apiVersion).toBe('meta.k8s.io/v1');
   expect(r.body.columnDefinitions.length).toBeGreaterThan(0);

@@ -51,7 +51,9 @@ export interface WatchStream {
   stop(): void;
 }
 
-export async function startHarness(opts: { crdDir?: string; bookmarkIntervalMs?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { crdDir?: string; bookmarkIntervalMs?: number } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'meshlb-apiserver-'));
   const cleanups: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
   const stop = async (): Promise<void> => {
@@ -171,7 +173,10 @@ export async function startHarness(opts: { crdDir?: string; bookmarkIntervalMs?:
         waitFor: async (pred, timeoutMs = 10_000) => {
           const deadline = Date.now() + timeoutMs;
           while (!pred(events)) {
-            if (Date.now() > deadline) throw new Error(`watch condition not met; events: ${JSON.stringify(events.map((e) => [e.type, e.object?.metadata?.name]))}`);
+            if (Date.now() > deadline)
+              throw new Error(
+                `watch condition not met; events: ${JSON.stringify(events.map((e) => [e.type, e.object?.metadata?.name]))}`,
+              );
             await new Promise((res) => setTimeout(res, 20));
           }
           return events;

@@ -12,8 +12,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-type Ev = { type: string; object: { metadata: { name: string; resourceVersion: string; labels?: Record<string, string> } } };
-const summary = (events: Ev[]) => events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.object.metadata.name}`);
+type Ev = {
+  type: string;
+  object: { metadata: { name: string; resourceVersion: string; labels?: Record<string, string> } };
+};
+const summary = (events: Ev[]) =>
+  events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.object.metadata.name}`);
 
 async function listRv(path: string): Promise<string> {
   return (await h.req('GET', path)).body.metadata.resourceVersion;
@@ -25,7 +29,10 @@ test('events from a resourceVersion arrive in order, DELETED carries the deletio
   const w = h.watch(`${CMS}?watch=true&resourceVersion=${rv}`);
   expect(await w.status).toBe(200);
   await h.req('POST', CMS, { body: { metadata: { name: 'a' } } });
-  await h.req('PATCH', `${CMS}/a`, { contentType: 'application/merge-patch+json', body: { data: { k: 'v' } } });
+  await h.req('PATCH', `${CMS}/a`, {
+    contentType: 'application/merge-patch+json',
+    body: { data: { k: 'v' } },
+  });
   const del = await h.req('DELETE', `${CMS}/a`);
   expect(del.status).toBe(200);
   const events = (await w.waitFor((e) => e.length >= 3)) as Ev[];
@@ -49,8 +56,14 @@ test('resourceVersion 0 starts with synthetic ADDED for the current state; field
   await h.req('POST', CMS, { body: { metadata: { name: 'target' } } });
   const w = h.watch(`${CMS}?watch=true&resourceVersion=0&fieldSelector=metadata.name%3Dtarget`);
   await w.waitFor((e) => e.length >= 1);
-  await h.req('PATCH', `${CMS}/target`, { contentType: 'application/merge-patch+json', body: { data: { x: '1' } } });
-  await h.req('PATCH', `${CMS}/before`, { contentType: 'application/merge-patch+json', body: { data: { x: '1' } } });
+  await h.req('PATCH', `${CMS}/target`, {
+    contentType: 'application/merge-patch+json',
+    body: { data: { x: '1' } },
+  });
+  await h.req('PATCH', `${CMS}/before`, {
+    contentType: 'application/merge-patch+json',
+    body: { data: { x: '1' } },
+  });
   await w.waitFor((e) => e.length >= 2);
   await new Promise((r) => setTimeout(r, 200));
   expect(summary(w.events)).toEqual(['ADDED target', 'MODIFIED target']);
@@ -62,9 +75,18 @@ test('label selectors: an object that stops matching is DELETED, one that starts
   const w = h.watch(`${CMS}?watch=true&resourceVersion=${rv}&labelSelector=team%3Dblue`);
   await w.status;
   await h.req('POST', CMS, { body: { metadata: { name: 'sel', labels: { team: 'red' } } } });
-  await h.req('PATCH', `${CMS}/sel`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { team: 'blue' } } } });
-  await h.req('PATCH', `${CMS}/sel`, { contentType: 'application/merge-patch+json', body: { data: { a: 'b' } } });
-  await h.req('PATCH', `${CMS}/sel`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { team: 'green' } } } });
+  await h.req('PATCH', `${CMS}/sel`, {
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { labels: { team: 'blue' } } },
+  });
+  await h.req('PATCH', `${CMS}/sel`, {
+    contentType: 'application/merge-patch+json',
+    body: { data: { a: 'b' } },
+  });
+  await h.req('PATCH', `${CMS}/sel`, {
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { labels: { team: 'green' } } },
+  });
   const events = (await w.waitFor((e) => summary(e).length >= 3)) as Ev[];
   expect(summary(events)).toEqual(['ADDED sel', 'MODIFIED sel', 'DELETED sel']);
   expect(events.filter((e) => e.type !== 'BOOKMARK')[2]!.object.metadata.labels).toEqual({ team: 'green' });
@@ -82,12 +104,16 @@ test('bookmarks are sent periodically and at the end; timeoutSeconds closes the 
   expect(types[types.length - 1]).toBe('BOOKMARK');
   const last = w.events[w.events.length - 1] as Ev;
   const added = w.events.find((e: Ev) => e.type === 'ADDED') as Ev;
-  expect(Number(last.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(added.object.metadata.resourceVersion));
+  expect(Number(last.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(
+    Number(added.object.metadata.resourceVersion),
+  );
 });
 
 test('a Table watch sends one-row Tables', async () => {
   const rv = await listRv(CMS);
-  const w = h.watch(`${CMS}?watch=true&resourceVersion=${rv}`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+  const w = h.watch(`${CMS}?watch=true&resourceVersion=${rv}`, {
+    accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+  });
   await w.status;
   await h.req('POST', CMS, { body: { metadata: { name: 'tbl' } } });
   const [ev] = await w.waitFor((e) => e.length >= 1);
@@ -108,8 +134,14 @@ test('a compacted resourceVersion ends the watch with a 410 Expired status event
   const w = h.watch(`/api/v1/namespaces/w/endpoints?watch=true&resourceVersion=${Number(old) - 5}`);
   await w.closed;
   expect(w.events).toHaveLength(1);
-  expect(w.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
-  const list = await h.req('GET', `/api/v1/namespaces/w/endpoints?limit=1&continue=${encodeURIComponent(Buffer.from(JSON.stringify({ v: 'meshlb.v1', key: '/registry/core/endpoints/w/\u0000', rev: Number(old) })).toString('base64url'))}`);
+  expect(w.events[0]).toMatchObject({
+    type: 'ERROR',
+    object: { kind: 'Status', code: 410, reason: 'Expired' },
+  });
+  const list = await h.req(
+    'GET',
+    `/api/v1/namespaces/w/endpoints?limit=1&continue=${encodeURIComponent(Buffer.from(JSON.stringify({ v: 'meshlb.v1', key: '/registry/core/endpoints/w/\u0000', rev: Number(old) })).toString('base64url'))}`,
+  );
   expect(list.status).toBe(410);
 });
 
