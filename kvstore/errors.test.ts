@@ -12,6 +12,11 @@ test.each([
   [{ type: 'Error', message: 'something odd', code: 14 }, 'unavailable', true],
   [{ type: 'ClientClosedError', message: 'Tried to call a Watch method on etcd3 after it was closed' }, 'unavailable', false],
   [{ type: 'Error', message: 'something odd' }, 'unknown', false],
+  [
+    { type: 'GRPCUnavailableError', message: '14 UNAVAILABLE: No connection established. Last error: SSL routines:ssl3_read_bytes:sslv3 alert bad certificate' },
+    'unauthenticated',
+    false,
+  ],
 ])('%o → %s', (raw, kind, retry) => {
   const c = classifyError(raw);
   expect(c.error.kind).toBe(kind);

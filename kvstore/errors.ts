@@ -21,6 +21,9 @@ const byMessage: ReadonlyArray<readonly [RegExp, KvErrorKind]> = [
   [/required revision has been compacted/i, 'compacted'],
   [/permission denied/i, 'permission_denied'],
   [/authentication failed|invalid auth token|user name is empty|unauthenticated/i, 'unauthenticated'],
+  // The server refused our TLS client certificate (wrong CA, none sent): gRPC reports that as
+  // UNAVAILABLE, but retrying with the same certificate cannot succeed.
+  [/alert bad certificate|alert unknown ca|certificate required|certificate verify failed|self[- ]signed certificate/i, 'unauthenticated'],
   [/requested lease not found|lease expired/i, 'lease_lost'],
   [/too many operations|request is too large|key is not provided|future revision|duplicate key|invalid argument/i, 'invalid'],
   [/no leader|leader changed|request timed out|timed out|deadline|unavailable|no connection established|econnrefused|connect failed|stream ended|not serving/i, 'unavailable'],

@@ -1,7 +1,9 @@
 /** Small helpers for tests that use a real KvClient. */
-import type { KvClient, KvEvent, KvResult } from '../../kvstore/types.js';
+import type { Result } from '../../lib/result.js';
+import type { KvClient, KvEvent } from '../../kvstore/types.js';
 
-export function must<T>(r: KvResult<T>): T {
+/** Unwraps a result (KvResult, etcd start result), failing the test with the error otherwise. */
+export function must<T>(r: Result<T, { readonly kind: string; readonly message: string }>): T {
   if (!r.ok) throw new Error(`unexpected ${r.error.kind}: ${r.error.message}`);
   return r.value;
 }
