@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
 import { createCA, issueCertificate, type Pem } from '../../certs/index.js';
+import { createObject } from '../../k8s/patch.js';
+import { kubeRequest } from '../../k8s/request.js';
+import type { ResourceType } from '../../k8s/resource.js';
 import { silentLogger } from '../../lib/log.js';
 import { startApiServer, type ApiServer } from '../../sandbox/apiserver/server.js';
 import { stopAllEtcd, type EtcdHandle } from '../../sandbox/etcd/index.js';
@@ -131,4 +134,36 @@ export function withApiServer(): Harness {
       };
     },
   };
+}
+
+export const widgets: ResourceType = { group: 'test.meshlb.io', version: 'v1', resource: 'widgets' };
+
+/** A namespaced test CRD (`Widget`, spec.size, status.phase) with a status subresource; waits until served. */
+export async function createWidgetCrd(kc: KubeConfig): Promise<void> {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.test.meshlb.io' },
+    spec: {
+      group: 'test.meshlb.io',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [{
+        name: 'v1', served: true, storage: true, subresources: { status: {} },
+        schema: { openAPIV3Schema: { type: 'object', properties: {
+          spec: { type: 'object', properties: { size: { type: 'integer' } } },
+          status: { type: 'object', properties: { phase: { type: 'string' } } },
+        } } },
+      }],
+    },
+  };
+  const created = await createObject(kc, { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' }, crd);
+  if (!created.ok) throw new Error(`creating the Widget CRD: ${created.error.message}`);
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const r = await kubeRequest(kc, { method: 'GET', path: '/apis/test.meshlb.io/v1/namespaces/default/widgets' });
+    if (r.ok) return;
+    if (Date.now() > until) throw new Error(`widgets never served: ${r.error.message}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }

@@ -4,15 +4,13 @@
  * and typed errors for what goes wrong.
  */
 import { beforeAll, expect, test } from 'vitest';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { applyObject, createObject, getObject, jsonPatch, mergePatch, patchStatus, type KubeObject } from '../../k8s/patch.js';
 import { kubeRequest } from '../../k8s/request.js';
-import { coreResource, objectPath, type ObjectRef, type ResourceType } from '../../k8s/resource.js';
-import { kubeConfigFor, withApiServer } from './harness.js';
+import { coreResource, objectPath, type ObjectRef } from '../../k8s/resource.js';
+import { createWidgetCrd, kubeConfigFor, widgets, withApiServer } from './harness.js';
 
 const h = withApiServer();
 const configmaps = coreResource('configmaps');
-const widgets: ResourceType = { group: 'test.meshlb.io', version: 'v1', resource: 'widgets' };
 const cm = (name: string): ObjectRef => ({ ...configmaps, namespace: 'default', name });
 const widget = (name: string): ObjectRef => ({ ...widgets, namespace: 'default', name });
 
@@ -25,36 +23,8 @@ async function must<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: {
   return r.value;
 }
 
-async function waitServed(kc: KubeConfig): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const r = await kubeRequest(kc, { method: 'GET', path: '/apis/test.meshlb.io/v1/namespaces/default/widgets' });
-    if (r.ok) return;
-    if (Date.now() > until) throw new Error(`widgets never served: ${r.error.message}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
-
 beforeAll(async () => {
-  const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.test.meshlb.io' },
-    spec: {
-      group: 'test.meshlb.io',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-      versions: [{
-        name: 'v1', served: true, storage: true, subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', properties: {
-          spec: { type: 'object', properties: { size: { type: 'integer' } } },
-          status: { type: 'object', properties: { phase: { type: 'string' } } },
-        } } },
-      }],
-    },
-  };
-  await must(createObject(h.kc, { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' }, crd));
-  await waitServed(h.kc);
+  await createWidgetCrd(h.kc);
 });
 
 test('merge patch adds and removes (null) fields of a built-in object', async () => {
