@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerOperatorCommands } from '../operator/cli.js';
 import { registerSandboxCommands } from '../sandbox/cli.js';
+import { registerClustermeshApiserverCommands } from '../clustermesh-apiserver/cli.js';
 
 /**
  * The single executable: every process (sandbox, apiserver, agent, operator) and the
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSandboxCommands(program);
+  registerClustermeshApiserverCommands(program);
+  registerOperatorCommands(program);
   return program;
 }
 
