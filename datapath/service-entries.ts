@@ -8,7 +8,7 @@
 import { addressBytes, familyOf, formatAddress, type Family } from './layouts/addr.js';
 import { BackendState, LookupScope } from './layouts/constants.js';
 import { lbCodecsFor, type ServiceValue } from './layouts/lb.js';
-import { lbMapNames } from './lb-maps.js';
+import { lbMapNames, lbMapSpecs } from './lb-maps.js';
 import { keyHex, type MapContents } from './maps.js';
 import {
   IdAllocator,
@@ -107,7 +107,8 @@ function planService(svc: TableService, claimed: Set<string>, errors: TableError
 }
 
 class ContentsBuilder {
-  readonly maps = new Map<string, Map<string, Buffer>>();
+  // Every service map is present, empty or not, so "desired" also says "nothing in here".
+  readonly maps = new Map<string, Map<string, Buffer>>(lbMapSpecs.map((s) => [s.name, new Map()]));
 
   put(map: string, key: Buffer, value: Buffer): void {
     let m = this.maps.get(map);
