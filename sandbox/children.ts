@@ -97,7 +97,11 @@ async function waitWithTimeout(spec: ChildSpec, child: ChildProcess): Promise<vo
   let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) =>
-      reject(new Error(`${spec.name} exited before it was ready (code ${code}, signal ${signal}); see ${spec.logFile}`)),
+      reject(
+        new Error(
+          `${spec.name} exited before it was ready (code ${code}, signal ${signal}); see ${spec.logFile}`,
+        ),
+      ),
     );
   });
   const timeout = new Promise<never>((_, reject) => {
@@ -130,7 +134,11 @@ export function terminate(child: ChildProcess, graceMs: number): Promise<void> {
 }
 
 /** Polls `probe` until it returns true; used as `waitReady` for HTTP health endpoints. */
-export async function pollUntil(probe: () => Promise<boolean>, signal: AbortSignal, intervalMs = 50): Promise<void> {
+export async function pollUntil(
+  probe: () => Promise<boolean>,
+  signal: AbortSignal,
+  intervalMs = 50,
+): Promise<void> {
   while (!signal.aborted) {
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, intervalMs));

@@ -8,13 +8,15 @@ import { runApiServerProcess } from './apiserver/server.js';
 
 function port(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
   return n;
 }
 
 function clusterCount(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 255) throw new Error(`--clusters must be an integer from 1 to 255, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 255)
+    throw new Error(`--clusters must be an integer from 1 to 255, got "${v}"`);
   return n;
 }
 
@@ -70,7 +72,17 @@ export function registerSandboxCommands(program: Command): void {
     .requiredOption('--key <file>', 'serving key (PEM)')
     .option('--crd-dir <dir>', 'CRD manifests to create or update at start')
     .option('--host <host>', 'listen address (loopback only)', '127.0.0.1')
-    .action(async (o: { etcd: string; port: number; tokenFile: string; cert: string; key: string; crdDir?: string; host: string }) => {
-      process.exitCode = await runApiServerProcess(o);
-    });
+    .action(
+      async (o: {
+        etcd: string;
+        port: number;
+        tokenFile: string;
+        cert: string;
+        key: string;
+        crdDir?: string;
+        host: string;
+      }) => {
+        process.exitCode = await runApiServerProcess(o);
+      },
+    );
 }

@@ -1,24 +1,25 @@
 /**
- * One sandbox cluster: a real etcd and the Kubernetes-API-compatible server as a child process.
- * Later features (clustermesh etcd, clustermesh-apiserver, operator, agents) add their parts
- * here and their fields to env.json through envExtras().
+ * One sandbox cluster: a real etcd and the Kubernetes-API-compatible server as a child process,
+ * then its clustermesh side (TLS etcd, certificates and Secrets). Later features add their
+ * processes here and their fields to env.json through envExtras().
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Pem } from '../certs/index.js';
+import { loadKubeConfig } from '../k8s/index.js';
 import type { Logger } from '../lib/log.js';
 import { probeStatus } from '../lib/net.js';
 import { crdDir, meshlbBin } from '../lib/repo.js';
-import { pollUntil, superviseChild, type SupervisedChild } from './children.js';
-import { startEtcd, type EtcdHandle } from './etcd/process.js';
-import type { SandboxPaths } from './files.js';
+import { pollUntil, superviseChild, type ChildSpec, type SupervisedChild } from './children.js';
+import { ensureMeshCerts, meshEnv, meshFiles, publishMeshSecrets, startMeshEtcd } from './clustermesh.js';
+import type { EtcdHandle } from './etcd/process.js';
+import { startEtcd } from './etcd/process.js';
+import type { SandboxPaths, SandboxPki } from './files.js';
 import { apiServerUrl, type ClusterState } from './plan.js';
-
 
 export interface ClusterInputs {
   readonly cluster: ClusterState;
   readonly paths: SandboxPaths;
-  readonly pki: { readonly ca: Pem; readonly server: Pem };
+  readonly pki: SandboxPki;
   readonly token: string;
   readonly logger: Logger;
 }
@@ -26,54 +27,99 @@ export interface ClusterInputs {
 export interface RunningCluster {
   readonly name: string;
   readonly etcd: EtcdHandle;
+  readonly meshEtcd: EtcdHandle;
   readonly apiserver: SupervisedChild;
   envExtras(): Record<string, unknown>;
   stop(): Promise<void>;
+}
+
+/** Stops what was started, newest first, whether start-up finished or not. */
+class Teardown {
+  private readonly steps: (() => Promise<void>)[] = [];
+  add(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+  async run(log: Logger): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      await step().catch((err: unknown) => log.warn('sandbox teardown step failed', { err }));
+    }
+  }
 }
 
 export async function startSandboxCluster(inputs: ClusterInputs): Promise<RunningCluster> {
   const { cluster, paths, logger } = inputs;
   const dir = paths.cluster(cluster.name);
   await mkdir(dir, { recursive: true });
-
-  const etcd = await startEtcd({
-    dataDir: join(dir, 'etcd'),
-    name: cluster.name,
-    clientPort: cluster.ports.etcdClient,
-    peerPort: cluster.ports.etcdPeer,
-  });
-  if (!etcd.ok) throw new Error(`etcd of ${cluster.name} did not start: ${etcd.error.message}\n${etcd.error.logTail}`);
-  const restartEtcdOnCrash = etcd.value.onExit((code, signal, expected) => {
-    if (expected) return;
-    logger.error('etcd crashed; restarting it with its data', { code, signal, log: etcd.value.logFile });
-    void etcd.value.restart().then((r) => {
-      if (!r.ok) logger.error('etcd restart failed', { error: r.error.message });
-    });
-  });
-
-  let apiserver: SupervisedChild;
+  const teardown = new Teardown();
   try {
-    apiserver = await superviseChild(apiServerSpec(inputs, etcd.value.clientUrls, dir), logger);
+    const etcd = await startSupervisedEtcd(
+      () =>
+        startEtcd({
+          dataDir: join(dir, 'etcd'),
+          name: cluster.name,
+          clientPort: cluster.ports.etcdClient,
+          peerPort: cluster.ports.etcdPeer,
+        }),
+      `etcd of ${cluster.name}`,
+      teardown,
+      logger,
+    );
+    const apiserver = await superviseChild(apiServerSpec(inputs, etcd.clientUrls, dir), logger);
+    teardown.add(() => apiserver.stop());
+
+    const files = meshFiles(dir);
+    const certs = await ensureMeshCerts(cluster, files, inputs.pki.meshCa);
+    const meshEtcd = await startSupervisedEtcd(
+      () => startMeshEtcd(cluster, files),
+      `clustermesh etcd of ${cluster.name}`,
+      teardown,
+      logger,
+    );
+    const kc = loadKubeConfig({ kubeconfig: paths.kubeconfig, context: cluster.name });
+    if (!kc.ok) throw new Error(`sandbox kubeconfig: ${kc.error}`);
+    await publishMeshSecrets(kc.value, certs, logger);
+
+    return {
+      name: cluster.name,
+      etcd,
+      meshEtcd,
+      apiserver,
+      envExtras: () => meshEnv(meshEtcd, files),
+      stop: () => teardown.run(logger),
+    };
   } catch (err) {
-    restartEtcdOnCrash();
-    await etcd.value.stop();
+    await teardown.run(logger);
     throw err;
   }
-
-  return {
-    name: cluster.name,
-    etcd: etcd.value,
-    apiserver,
-    envExtras: () => ({}),
-    stop: async () => {
-      await apiserver.stop();
-      restartEtcdOnCrash();
-      await etcd.value.stop();
-    },
-  };
 }
 
-function apiServerSpec(inputs: ClusterInputs, etcdUrls: readonly string[], dir: string) {
+type EtcdStart = () => ReturnType<typeof startEtcd>;
+
+/** A crashed etcd is restarted with its data, as a kubelet would restart a static pod. */
+async function startSupervisedEtcd(
+  start: EtcdStart,
+  what: string,
+  teardown: Teardown,
+  log: Logger,
+): Promise<EtcdHandle> {
+  const r = await start();
+  if (!r.ok) throw new Error(`${what} did not start: ${r.error.message}\n${r.error.logTail}`);
+  const etcd = r.value;
+  const unsubscribe = etcd.onExit((code, signal, expected) => {
+    if (expected) return;
+    log.error(`${what} crashed; restarting it with its data`, { code, signal, log: etcd.logFile });
+    void etcd.restart().then((res) => {
+      if (!res.ok) log.error(`${what} restart failed`, { error: res.error.message });
+    });
+  });
+  teardown.add(async () => {
+    unsubscribe();
+    await etcd.stop();
+  });
+  return etcd;
+}
+
+function apiServerSpec(inputs: ClusterInputs, etcdUrls: readonly string[], dir: string): ChildSpec {
   const { cluster, paths, pki } = inputs;
   const url = apiServerUrl(cluster);
   return {

@@ -23,6 +23,8 @@ export interface SandboxPaths {
   readonly caKey: string;
   readonly serverCert: string;
   readonly serverKey: string;
+  readonly meshCaCert: string;
+  readonly meshCaKey: string;
   cluster(name: string): string;
 }
 
@@ -41,6 +43,8 @@ export function sandboxPaths(dir: string): SandboxPaths {
     caKey: join(pki, 'ca.key'),
     serverCert: join(pki, 'apiserver.crt'),
     serverKey: join(pki, 'apiserver.key'),
+    meshCaCert: join(pki, 'cilium-ca.crt'),
+    meshCaKey: join(pki, 'cilium-ca.key'),
     cluster: (name) => join(dir, name),
   };
 }
@@ -49,7 +53,9 @@ export async function readState(paths: SandboxPaths): Promise<StoredSandboxState
   if (!existsSync(paths.state)) return undefined;
   const parsed = SandboxStateSchema.safeParse(JSON.parse(await readFile(paths.state, 'utf8')));
   if (!parsed.success) {
-    throw new Error(`${paths.state} is not a sandbox state file (${parsed.error.issues[0]?.message}); remove the directory`);
+    throw new Error(
+      `${paths.state} is not a sandbox state file (${parsed.error.issues[0]?.message}); remove the directory`,
+    );
   }
   return parsed.data;
 }
@@ -58,14 +64,23 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFile(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-/** The CA and the API servers' certificate are made once per DIR and reused on resume. */
-export async function ensurePki(paths: SandboxPaths): Promise<{ ca: Pem; server: Pem }> {
+export interface SandboxPki {
+  /** Signs the API servers' serving certificate (kubeconfig trust). */
+  readonly ca: Pem;
+  readonly server: Pem;
+  /** The clustermesh CA (Secret cilium-ca), shared by all sandbox clusters. */
+  readonly meshCa: Pem;
+}
+
+/** The CAs and the API servers' certificate are made once per DIR and reused on resume. */
+export async function ensurePki(paths: SandboxPaths): Promise<SandboxPki> {
   await mkdir(join(paths.dir, 'pki'), { recursive: true });
+  const meshCa = await ensureCA(paths.meshCaCert, paths.meshCaKey, 'cilium-ca');
   if (existsSync(paths.caCert) && existsSync(paths.serverCert)) {
     const [caCert, caKey, cert, key] = await Promise.all(
       [paths.caCert, paths.caKey, paths.serverCert, paths.serverKey].map((p) => readFile(p, 'utf8')),
     );
-    return { ca: { certPem: caCert!, keyPem: caKey! }, server: { certPem: cert!, keyPem: key! } };
+    return { ca: { certPem: caCert!, keyPem: caKey! }, server: { certPem: cert!, keyPem: key! }, meshCa };
   }
   const ca = await createCA({ commonName: 'meshlb-sandbox-ca', validityDays: 3650 });
   const server = await issueCertificate(ca, {
@@ -79,7 +94,17 @@ export async function ensurePki(paths: SandboxPaths): Promise<{ ca: Pem; server:
   await writeFile(paths.caKey, ca.keyPem, { mode: 0o600 });
   await writeFile(paths.serverCert, server.certPem);
   await writeFile(paths.serverKey, server.keyPem, { mode: 0o600 });
-  return { ca, server };
+  return { ca, server, meshCa };
+}
+
+async function ensureCA(certFile: string, keyFile: string, commonName: string): Promise<Pem> {
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    return { certPem: await readFile(certFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') };
+  }
+  const ca = await createCA({ commonName, validityDays: 3650 });
+  await writeFile(certFile, ca.certPem);
+  await writeFile(keyFile, ca.keyPem, { mode: 0o600 });
+  return ca;
 }
 
 export async function ensureToken(paths: SandboxPaths): Promise<string> {

@@ -9,7 +9,12 @@ import { isAlive, readPid, sandboxPaths, type SandboxPaths } from './files.js';
 import { startSandbox } from './up.js';
 
 /** Runs until SIGINT/SIGTERM, then stops every process it started. */
-export async function runForeground(opts: { dir: string; clusters: number; logger: Logger; banner: boolean }): Promise<void> {
+export async function runForeground(opts: {
+  dir: string;
+  clusters: number;
+  logger: Logger;
+  banner: boolean;
+}): Promise<void> {
   const sandbox = await startSandbox(opts);
   if (opts.banner) process.stdout.write(usageBanner(sandbox.paths) + '\n');
   opts.logger.info('sandbox ready', { dir: sandbox.paths.dir, clusters: sandbox.clusters.length });
@@ -46,7 +51,11 @@ export function usageBanner(paths: SandboxPaths): string {
 }
 
 /** Starts `sandbox up` as a detached process and returns once it reports ready. */
-export async function runDetached(opts: { dir: string; clusters: number; timeoutMs?: number }): Promise<void> {
+export async function runDetached(opts: {
+  dir: string;
+  clusters: number;
+  timeoutMs?: number;
+}): Promise<void> {
   const paths = sandboxPaths(resolve(opts.dir));
   const existing = await readPid(paths);
   if (existing !== undefined && isAlive(existing)) {
@@ -55,10 +64,14 @@ export async function runDetached(opts: { dir: string; clusters: number; timeout
   await rm(paths.ready, { force: true });
   mkdirSync(paths.dir, { recursive: true });
   const fd = openSync(paths.log, 'a');
-  const child = spawn(process.execPath, [meshlbBin, 'sandbox', 'up', '--dir', paths.dir, '--clusters', String(opts.clusters), '--quiet'], {
-    detached: true,
-    stdio: ['ignore', fd, fd],
-  });
+  const child = spawn(
+    process.execPath,
+    [meshlbBin, 'sandbox', 'up', '--dir', paths.dir, '--clusters', String(opts.clusters), '--quiet'],
+    {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    },
+  );
   closeSync(fd);
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
@@ -66,7 +79,8 @@ export async function runDetached(opts: { dir: string; clusters: number; timeout
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (existsSync(paths.ready) && readFileSync(paths.ready, 'utf8').trim() === String(child.pid)) return;
-    if (exited !== undefined) throw new Error(`sandbox exited with code ${exited} before it was ready:\n${tail(paths.log)}`);
+    if (exited !== undefined)
+      throw new Error(`sandbox exited with code ${exited} before it was ready:\n${tail(paths.log)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGTERM');
@@ -74,7 +88,10 @@ export async function runDetached(opts: { dir: string; clusters: number; timeout
 }
 
 /** Stops a running sandbox (foreground or detached) through its pid file; data is kept unless purge. */
-export async function stopSandbox(dir: string, opts: { purge: boolean; timeoutMs?: number }): Promise<string> {
+export async function stopSandbox(
+  dir: string,
+  opts: { purge: boolean; timeoutMs?: number },
+): Promise<string> {
   const paths = sandboxPaths(resolve(dir));
   const pid = await readPid(paths);
   let message = `no sandbox running in ${paths.dir}`;

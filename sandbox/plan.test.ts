@@ -27,9 +27,17 @@ describe('planClusters', () => {
   });
 
   test('a state from an older version gets the ports it lacks, keeping the others', () => {
-    const old = { version: 1 as const, clusters: [{ name: 'c1', id: 1, ports: { apiserver: 1000, etcdClient: 1001, etcdPeer: 1002 } }] };
+    const old = {
+      version: 1 as const,
+      clusters: [{ name: 'c1', id: 1, ports: { apiserver: 1000, etcdClient: 1001, etcdPeer: 1002 } }],
+    };
     const next = planClusters(old, 1, portSource(50000));
-    expect(next.clusters[0]?.ports).toMatchObject({ apiserver: 1000, etcdClient: 1001, etcdPeer: 1002, meshEtcdClient: 50000 });
+    expect(next.clusters[0]?.ports).toMatchObject({
+      apiserver: 1000,
+      etcdClient: 1001,
+      etcdPeer: 1002,
+      meshEtcdClient: 50000,
+    });
   });
 });
 
@@ -44,7 +52,13 @@ describe('buildKubeconfig', () => {
     ]);
     expect(kc.clusters).toEqual([
       { name: 'c1', cluster: { server: 'https://127.0.0.1:40000', 'certificate-authority-data': 'UEVN' } },
-      { name: 'c2', cluster: { server: `https://127.0.0.1:${40000 + PORT_NAMES.length}`, 'certificate-authority-data': 'UEVN' } },
+      {
+        name: 'c2',
+        cluster: {
+          server: `https://127.0.0.1:${40000 + PORT_NAMES.length}`,
+          'certificate-authority-data': 'UEVN',
+        },
+      },
     ]);
     expect(kc.users).toEqual([{ name: 'sandbox-admin', user: { token: 'tok' } }]);
   });

@@ -59,7 +59,10 @@ export function planClusters(
   const clusters: ClusterState[] = [];
   for (let i = 0; i < count; i++) {
     const kept = previous?.clusters.find((c) => c.name === clusterName(i));
-    const ports = Object.fromEntries(PORT_NAMES.map((n) => [n, kept?.ports[n] ?? nextPort()])) as Record<PortName, number>;
+    const ports = Object.fromEntries(PORT_NAMES.map((n) => [n, kept?.ports[n] ?? nextPort()])) as Record<
+      PortName,
+      number
+    >;
     clusters.push({ name: clusterName(i), id: kept?.id ?? i + 1, ports });
   }
   return { version: 1, clusters };

@@ -34,12 +34,15 @@ export async function sandboxStatus(paths: SandboxPaths): Promise<SandboxStatus>
       etcdHealthy: running && (await probeStatus(`${c.etcd.endpoints[0]}/health`)) === 200,
     })),
   );
-  const ready = running && existsSync(paths.ready) && clusters.every((c) => c.apiserverReady && c.etcdHealthy);
+  const ready =
+    running && existsSync(paths.ready) && clusters.every((c) => c.apiserverReady && c.etcdHealthy);
   return { dir: paths.dir, running, pid, ready, clusters };
 }
 
 export function formatStatus(s: SandboxStatus): string {
-  const lines = [`sandbox ${s.dir}: ${s.running ? `running (pid ${s.pid})` : 'not running'}${s.ready ? ', ready' : ''}`];
+  const lines = [
+    `sandbox ${s.dir}: ${s.running ? `running (pid ${s.pid})` : 'not running'}${s.ready ? ', ready' : ''}`,
+  ];
   for (const c of s.clusters) {
     lines.push(
       `  ${c.name.padEnd(6)} ${c.server.padEnd(28)} apiserver ${c.apiserverReady ? 'ready' : 'DOWN'}  etcd ${c.etcdHealthy ? 'healthy' : 'DOWN'}`,

@@ -37,7 +37,9 @@ export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
   await mkdir(paths.dir, { recursive: true });
   const owner = await readPid(paths);
   if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
-    throw new Error(`a sandbox is already running in ${paths.dir} (pid ${owner}); run "meshlb sandbox down --dir ${opts.dir}" first`);
+    throw new Error(
+      `a sandbox is already running in ${paths.dir} (pid ${owner}); run "meshlb sandbox down --dir ${opts.dir}" first`,
+    );
   }
   await writeFile(paths.pid, `${process.pid}\n`);
   await rm(paths.ready, { force: true });
@@ -51,6 +53,8 @@ export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
   });
   await writeJson(paths.state, state);
   const [pki, token] = await Promise.all([ensurePki(paths), ensureToken(paths)]);
+  // Written first: each cluster's own parts talk to their API server through it.
+  await writeFile(paths.kubeconfig, buildKubeconfig(state.clusters, pki.ca.certPem, token), { mode: 0o600 });
 
   const started: RunningCluster[] = [];
   const stopAll = async (): Promise<void> => {
@@ -60,7 +64,13 @@ export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
   try {
     const results = await Promise.allSettled(
       state.clusters.map((c) =>
-        startSandboxCluster({ cluster: c, paths, pki, token, logger: opts.logger.child({ cluster: c.name }) }),
+        startSandboxCluster({
+          cluster: c,
+          paths,
+          pki,
+          token,
+          logger: opts.logger.child({ cluster: c.name }),
+        }),
       ),
     );
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
@@ -71,9 +81,11 @@ export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
     throw err;
   }
 
-  await writeFile(paths.kubeconfig, buildKubeconfig(state.clusters, pki.ca.certPem, token), { mode: 0o600 });
   const byName = new Map(started.map((c) => [c.name, c]));
-  await writeJson(paths.env, buildEnv(paths.kubeconfig, state.clusters, (c) => byName.get(c.name)?.envExtras() ?? {}));
+  await writeJson(
+    paths.env,
+    buildEnv(paths.kubeconfig, state.clusters, (c) => byName.get(c.name)?.envExtras() ?? {}),
+  );
   await writeFile(paths.ready, `${process.pid}\n`);
   return { paths, clusters: started, stop: stopAll };
 }
