@@ -15,6 +15,11 @@ export class DesiredState {
     return this.values;
   }
 
+  /** Units that currently produce at least one entry. */
+  units(): Unit[] {
+    return [...this.byUnit.keys()];
+  }
+
   /** Replaces a unit's entries; returns the keys whose desired value may have changed. */
   set(unit: Unit, entries: readonly (readonly [string, string])[]): string[] {
     const before = this.byUnit.get(unit);

@@ -1,0 +1,349 @@
+/**
+ * The republisher: informers on the cluster in, the pure per-unit projection in the middle,
+ * batched etcd writes out. On start (and after any failed write, and periodically) it compares
+ * everything it owns in etcd with the full projection and writes the difference; in between,
+ * each informer event marks the affected units dirty and a short coalescing delay later only
+ * those units are recomputed and only their changed keys written.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { encodeClusterConfig } from '../clustermesh/cluster-config.js';
+import { CANARY_PREFIXES, HEARTBEAT_KEY, clusterConfigKey, syncCanaryKey, type CanaryKind } from '../clustermesh/keys.js';
+import { createInformer, type Informer } from '../k8s/informer.js';
+import type { CollectionRef } from '../k8s/resource.js';
+import { LeasedKeys } from '../kvstore/lease-keeper.js';
+import type { KvClient, KvResult, TxnOp } from '../kvstore/types.js';
+import type { Logger } from '../lib/log.js';
+import type { HealthReport, Module } from '../lib/module.js';
+import { DesiredState, opsFor, recordOps } from './desired-state.js';
+import { reasonClass, type PublisherMetrics } from './metrics.js';
+import type { ProjectionOptions, Rejection } from './options.js';
+import { diff, ownedPrefixes, sliceServiceRef } from './project.js';
+import { affectedUnits, allUnits, cacheKeyOf, projectUnit, SliceIndex, type SourceCaches, type SourceKind, type Unit } from './units.js';
+
+export interface PublisherOptions {
+  readonly kc: KubeConfig;
+  readonly kv: KvClient;
+  readonly projection: ProjectionOptions;
+  readonly metrics: PublisherMetrics;
+  readonly log: Logger;
+  /** Ops per etcd transaction (etcd's limit is 128). */
+  readonly batchSize?: number;
+  /** How long events are collected before their units are written. */
+  readonly coalesceMs?: number;
+  readonly leaseTtlSeconds?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly clusterConfigIntervalMs?: number;
+  /** A full comparison against etcd this often, to repair changes made behind our back. */
+  readonly resyncIntervalMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+const sources: readonly { kind: SourceKind; ref: CollectionRef }[] = [
+  { kind: 'Namespace', ref: { group: '', version: 'v1', resource: 'namespaces' } },
+  { kind: 'Service', ref: { group: '', version: 'v1', resource: 'services' } },
+  { kind: 'EndpointSlice', ref: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' } },
+  { kind: 'Node', ref: { group: '', version: 'v1', resource: 'nodes' } },
+  { kind: 'CiliumIdentity', ref: { group: 'cilium.io', version: 'v2', resource: 'ciliumidentities' } },
+  { kind: 'CiliumEndpoint', ref: { group: 'cilium.io', version: 'v2', resource: 'ciliumendpoints' } },
+];
+
+/** Go's time.RFC3339: seconds precision. */
+export function rfc3339(d: Date = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+type Obj = { metadata?: { name?: string; namespace?: string } };
+
+export class Publisher implements Module {
+  private readonly informers = new Map<SourceKind, Informer<Obj>>();
+  private readonly sliceIndex = new SliceIndex();
+  private readonly desired = new DesiredState();
+  /** What etcd holds under the owned prefixes, as far as this process knows. */
+  private readonly written = new Map<string, string>();
+  private readonly dirty = new Set<Unit>();
+  private readonly rejections = new Map<Unit, string>();
+  private readonly leased: LeasedKeys;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private needFullSync = true;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private ready = false;
+  private lastError: string | undefined;
+  private retryDelayMs = 100;
+
+  constructor(private readonly opts: PublisherOptions) {
+    this.leased = new LeasedKeys(opts.kv, { ttlSeconds: opts.leaseTtlSeconds ?? 60, log: opts.log.child({ part: 'leased-keys' }) });
+    for (const { kind, ref } of sources) {
+      const on = (obj: Obj | undefined, old: Obj | undefined) => this.onEvent(kind, obj, old);
+      this.informers.set(
+        kind,
+        createInformer<Obj>({
+          kc: opts.kc,
+          resource: ref,
+          name: ref.resource,
+          logger: opts.log,
+          onAdd: (o) => on(o, undefined),
+          onUpdate: (o, old) => on(o, old),
+          onDelete: (o) => on(undefined, o),
+        }),
+      );
+    }
+  }
+
+  private cache(kind: SourceKind): ReadonlyMap<string, unknown> {
+    return this.informers.get(kind)!.cache();
+  }
+
+  private caches(): SourceCaches {
+    return {
+      services: this.cache('Service'),
+      endpointSlices: this.cache('EndpointSlice'),
+      namespaces: this.cache('Namespace'),
+      nodes: this.cache('Node'),
+      identities: this.cache('CiliumIdentity'),
+      endpoints: this.cache('CiliumEndpoint'),
+      slicesByService: this.sliceIndex.byService,
+    };
+  }
+
+  private onEvent(kind: SourceKind, obj: Obj | undefined, old: Obj | undefined): void {
+    if (kind === 'EndpointSlice') {
+      const key = cacheKeyOf(obj ?? old);
+      if (key !== undefined) this.sliceIndex.set(key, obj ? sliceServiceRef(obj) : undefined);
+    }
+    for (const unit of affectedUnits(kind, obj, old, this.caches())) this.dirty.add(unit);
+    // Before the initial sync, the full comparison covers every event.
+    if (this.ready) this.scheduleFlush();
+  }
+
+  private scheduleFlush(delayMs = this.opts.coalesceMs ?? 20): void {
+    if (this.flushTimer || this.stopped) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.pump();
+    }, delayMs);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    await Promise.all([...this.informers.values()].map((i) => i.start(signal)));
+    await Promise.all([...this.informers.values()].map((i) => i.whenSynced()));
+    if (this.stopped) return;
+    this.opts.log.info('informers synced; comparing etcd with the cluster');
+    await this.pump();
+    while (this.needFullSync && !this.stopped) await this.pump();
+    if (this.stopped) return;
+    await this.startLeasedKeys();
+    if (this.stopped) return;
+    this.ready = true;
+    for (const kind of Object.keys(CANARY_PREFIXES) as CanaryKind[]) {
+      this.opts.metrics.initialSync.set({ scope: CANARY_PREFIXES[kind], source: this.opts.projection.clusterName, action: 'write' }, 1);
+    }
+    this.opts.log.info('initial sync complete', { keys: this.written.size });
+    this.every(this.opts.heartbeatIntervalMs ?? 60_000, () => this.leased.set(HEARTBEAT_KEY, rfc3339()));
+    this.every(this.opts.clusterConfigIntervalMs ?? 300_000, () => this.putClusterConfig());
+    this.every(this.opts.resyncIntervalMs ?? 600_000, async () => {
+      this.needFullSync = true;
+      await this.pump();
+      return { ok: true, value: undefined };
+    });
+    if (this.dirty.size > 0) this.scheduleFlush(0);
+  }
+
+  private every(ms: number, run: () => Promise<KvResult<void>>): void {
+    const t = setInterval(() => {
+      void run().then((r) => {
+        if (!r.ok) this.opts.log.warn('periodic etcd write failed', { err: r.error.message });
+      });
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private putClusterConfig(): Promise<KvResult<void>> {
+    const p = this.opts.projection;
+    const value = encodeClusterConfig({
+      id: p.clusterId,
+      capabilities: { syncedCanaries: true, maxConnectedClusters: p.maxConnectedClusters, serviceExportsEnabled: false },
+    });
+    return this.leased.set(clusterConfigKey(p.clusterName), value);
+  }
+
+  /** Cluster config, then the sync canaries, then the heartbeat: all under one kept lease. */
+  private async startLeasedKeys(): Promise<void> {
+    const steps: (() => Promise<KvResult<void>>)[] = [
+      () => this.leased.start(),
+      () => this.putClusterConfig(),
+      ...(Object.keys(CANARY_PREFIXES) as CanaryKind[]).map((k) => () => this.leased.set(syncCanaryKey(this.opts.projection.clusterName, k), rfc3339())),
+      () => this.leased.set(HEARTBEAT_KEY, rfc3339()),
+    ];
+    for (const step of steps) {
+      for (let delay = 100; !this.stopped; delay = Math.min(delay * 2, this.opts.retryMaxMs ?? 5_000)) {
+        const r = await step();
+        if (r.ok) break;
+        this.lastError = r.error.message;
+        this.opts.log.warn('writing cluster config / canaries failed; retrying', { err: r.error.message, delayMs: delay });
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.timers.push(t);
+    });
+  }
+
+  /** The single writer: a full comparison when needed, else the dirty units; retries with backoff. */
+  private pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        const succeeded = this.needFullSync ? await this.fullSync() : await this.flushDirty();
+        if (succeeded) {
+          this.retryDelayMs = 100;
+          this.lastError = undefined;
+        } else if (!this.stopped) {
+          await this.sleep(this.retryDelayMs);
+          this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.opts.retryMaxMs ?? 5_000);
+          this.again = true;
+        }
+      } while (this.again && !this.stopped && (this.needFullSync || this.dirty.size > 0));
+    })().finally(() => (this.pumping = undefined));
+    return this.pumping;
+  }
+
+  private recompute(units: Iterable<Unit>): string[] {
+    const caches = this.caches();
+    const touched: string[] = [];
+    for (const unit of units) {
+      const p = projectUnit(unit, caches, this.opts.projection);
+      this.report(unit, p.rejected);
+      touched.push(...this.desired.set(unit, p.entries));
+    }
+    return touched;
+  }
+
+  /** Logs and counts a unit's rejections when they change, not on every recomputation. */
+  private report(unit: Unit, rejected: readonly Rejection[]): void {
+    const signature = rejected.map((r) => `${r.kind}|${r.reason}`).join('\n');
+    if ((this.rejections.get(unit) ?? '') === signature) return;
+    if (signature === '') this.rejections.delete(unit);
+    else this.rejections.set(unit, signature);
+    for (const r of rejected) {
+      this.opts.metrics.rejected.inc({ kind: r.kind, reason: reasonClass(r.reason) });
+      this.opts.log.warn('object rejected; not published', { kind: r.kind, namespace: r.namespace, name: r.name, reason: r.reason });
+    }
+  }
+
+  private async listOwned(): Promise<KvResult<Map<string, string>>> {
+    const current = new Map<string, string>();
+    for (const prefix of ownedPrefixes(this.opts.projection.clusterName)) {
+      let startKey: string | undefined;
+      let revision: number | undefined;
+      do {
+        const page = await this.timed('list', () => this.opts.kv.list(prefix, { limit: 5_000, startKey, revision }));
+        if (!page.ok) return page;
+        for (const e of page.value.entries) current.set(e.key, e.value.toString());
+        revision = page.value.revision;
+        startKey = page.value.more ? page.value.entries[page.value.entries.length - 1]!.key + '\0' : undefined;
+      } while (startKey !== undefined);
+    }
+    return { ok: true, value: current };
+  }
+
+  private async fullSync(): Promise<boolean> {
+    const current = await this.listOwned();
+    if (!current.ok) return this.failed('listing etcd', current.error.message);
+    // Everything dirty so far is covered by recomputing every unit from the caches now.
+    this.dirty.clear();
+    // Units whose object is gone recompute to nothing, which drops their entries.
+    this.recompute(new Set([...allUnits(this.caches()), ...this.desired.units(), ...this.rejections.keys()]));
+    const d = diff(current.value, this.desired.entries);
+    const ops: TxnOp[] = [...d.deletes.map((key): TxnOp => ({ op: 'delete', key })), ...d.puts.map(([key, value]): TxnOp => ({ op: 'put', key, value }))];
+    this.written.clear();
+    for (const [k, v] of current.value) this.written.set(k, v);
+    if (!(await this.apply(ops))) return this.failed('full sync write', this.lastError ?? 'unknown');
+    this.needFullSync = false;
+    this.opts.metrics.fullSyncs.inc({ outcome: 'success' });
+    this.opts.log.info('etcd matches the cluster', { keys: this.written.size, puts: d.puts.length, deletes: d.deletes.length });
+    return true;
+  }
+
+  private async flushDirty(): Promise<boolean> {
+    const units = [...this.dirty];
+    this.dirty.clear();
+    const ops = opsFor(this.recompute(units), this.desired.entries, this.written);
+    if (await this.apply(ops)) return true;
+    return this.failed('incremental write', this.lastError ?? 'unknown');
+  }
+
+  private failed(what: string, message: string): boolean {
+    // A write may have been partly applied and etcd may have restarted: only a full
+    // comparison tells what it holds now.
+    this.needFullSync = true;
+    this.lastError = `${what}: ${message}`;
+    this.opts.metrics.fullSyncs.inc({ outcome: 'failure' });
+    this.opts.log.warn('etcd write failed; will compare everything again', { what, err: message, retryMs: this.retryDelayMs });
+    return false;
+  }
+
+  private async apply(ops: readonly TxnOp[]): Promise<boolean> {
+    if (ops.length === 0) return true;
+    const r = await this.timed('update', () => this.opts.kv.applyBatched(ops, { batchSize: this.opts.batchSize ?? 128 }));
+    if (!r.ok) {
+      this.lastError = r.error.message;
+      return false;
+    }
+    recordOps(this.written, ops);
+    for (const op of ops) this.opts.metrics.keysWritten.inc({ op: op.op });
+    return true;
+  }
+
+  private async timed<T>(action: string, run: () => Promise<KvResult<T>>): Promise<KvResult<T>> {
+    const end = this.opts.metrics.kvOps.startTimer({ scope: 'cilium/state', kind: 'clustermesh-apiserver', action });
+    const r = await run();
+    end({ outcome: r.ok ? 'success' : 'failure' });
+    return r;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.flushTimer);
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await this.pumping;
+    // The lease is not revoked: a successor re-puts the keys, and remote agents keep seeing a
+    // synced cluster across a rolling restart. The TTL removes them if no successor comes.
+    await this.leased.stop();
+  }
+
+  health(): HealthReport {
+    const informersHealthy = [...this.informers.values()].every((i) => i.health().healthy);
+    return {
+      name: 'clustermesh-apiserver',
+      healthy: informersHealthy && this.lastError === undefined,
+      ready: this.ready,
+      ...(this.lastError ? { message: this.lastError } : {}),
+      details: { keys: this.written.size, dirty: this.dirty.size, rejectedObjects: this.rejections.size },
+    };
+  }
+
+  /** For tests and the bench: resolves once nothing is pending and etcd holds the projection. */
+  async settled(): Promise<void> {
+    for (;;) {
+      if (this.flushTimer) await new Promise((r) => setTimeout(r, (this.opts.coalesceMs ?? 20) + 5));
+      else if (this.pumping) await this.pumping;
+      else if (this.dirty.size > 0 || this.needFullSync) await this.pump();
+      else return;
+    }
+  }
+}
