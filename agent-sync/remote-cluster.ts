@@ -152,6 +152,11 @@ export class RemoteCluster {
     };
   }
 
+  /** `namespace/name` of every service currently cached from this cluster. */
+  serviceKeys(): string[] {
+    return [...this.caches.services.values()].map((s) => `${s.namespace}/${s.name}`);
+  }
+
   private dispatch(event: RemoteEvent): void {
     const before = this.state;
     const out = step(this.state, event, { now: Date.now(), random: Math.random(), options: this.o.lifecycle });
@@ -265,7 +270,7 @@ export class RemoteCluster {
       }
       const decoded = decodeClusterConfig(got.value.value.toString(), this.o.local.maxConnectedClusters);
       if (!decoded.ok) return { ok: false, error: `invalid cluster config: ${decoded.error}`, refusal: true };
-      return ok(decoded.value);
+      return { ok: true, value: decoded.value };
     }
     return last;
   }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerOperatorCommands } from '../operator/cli.js';
+import { registerAgentCommands } from '../agent/cli.js';
 import { registerSandboxCommands } from '../sandbox/cli.js';
 import { registerClustermeshApiserverCommands } from '../clustermesh-apiserver/cli.js';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSandboxCommands(program);
+  registerAgentCommands(program);
   registerClustermeshApiserverCommands(program);
   registerOperatorCommands(program);
   return program;
