@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decide, formatMicroTime, releasedSpec, renewDeadlinePassed, validateTiming } from './leader-election-core.js';
+import { decide, formatMicroTime, nextAttemptDelayMs, releasedSpec, renewDeadlinePassed, validateTiming } from './leader-election-core.js';
 
 const timing = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
 const t = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s));
@@ -64,4 +64,11 @@ test('timing must nest retry < renewDeadline < leaseDuration', () => {
 
 test('MicroTime has six fractional digits', () => {
   expect(formatMicroTime(new Date('2030-01-01T00:00:01.234Z'))).toBe('2030-01-01T00:00:01.234000Z');
+});
+
+test('a waiting candidate retries when the lease expires if that is sooner than a retry period', () => {
+  expect(nextAttemptDelayMs(timing, undefined, t(0))).toBe(2000);
+  expect(nextAttemptDelayMs(timing, t(10), t(0))).toBe(2000);
+  expect(nextAttemptDelayMs(timing, new Date(t(0).getTime() + 700), t(0))).toBe(705);
+  expect(nextAttemptDelayMs(timing, t(0), t(3))).toBe(0);
 });

@@ -84,3 +84,10 @@ export function validateTiming(t: ElectionTiming): string | undefined {
 export function formatMicroTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
+
+/** A retry period, or less when the awaited lease expires sooner (plus a little for clock granularity). */
+export function nextAttemptDelayMs(timing: ElectionTiming, waitingUntil: Date | undefined, now: Date): number {
+  const retryMs = timing.retryPeriodSeconds * 1000;
+  if (!waitingUntil) return retryMs;
+  return Math.max(0, Math.min(retryMs, waitingUntil.getTime() - now.getTime() + 5));
+}

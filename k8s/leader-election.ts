@@ -10,7 +10,7 @@ import type { HealthReport } from '../lib/module.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import type { KubeError } from './errors.js';
 import {
-  decide, formatMicroTime, releasedSpec, renewDeadlinePassed, validateTiming,
+  decide, formatMicroTime, nextAttemptDelayMs, releasedSpec, renewDeadlinePassed, validateTiming,
   type ElectionTiming, type LeaseRecord,
 } from './leader-election-core.js';
 import { kubeRequest } from './request.js';
@@ -113,6 +113,8 @@ export function createLeaderElector(opts: LeaderElectionOptions): LeaderElector 
   let lastError: string | undefined;
   let running: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /** When the lease we are waiting on runs out, so the next attempt is not a whole retry period late. */
+  let waitingUntil: Date | undefined;
 
   const read = async (): Promise<Result<ReadLease | undefined, KubeError>> => {
     const r = await kubeRequest(opts.kc, { method: 'GET', path: objectPath(ref), timeoutMs: callTimeoutMs });
@@ -160,8 +162,10 @@ export function createLeaderElector(opts: LeaderElectionOptions): LeaderElector 
     }
     const now = new Date();
     const d = decide(current.value?.record, now, opts.identity, timing);
+    waitingUntil = undefined;
     if (d.action === 'wait') {
       observe(d.holder);
+      waitingUntil = d.expiresAt;
       return false;
     }
     const written = await write(current.value, d.spec);
@@ -215,7 +219,7 @@ export function createLeaderElector(opts: LeaderElectionOptions): LeaderElector 
         if (lostToOther) stopLeading(`lease now held by ${observedHolder}`);
         else if (lastRenew && renewDeadlinePassed(lastRenew, new Date(), timing)) stopLeading('renew deadline passed');
       }
-      await sleep(timing.retryPeriodSeconds * 1000);
+      await sleep(nextAttemptDelayMs(timing, waitingUntil, new Date()));
     }
   };
 
