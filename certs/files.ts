@@ -96,7 +96,8 @@ export interface WatchOptions {
 
 /**
  * Calls `onChange` with the new contents whenever the three files change (by content hash)
- * and form a valid pair. Watching the directories, not the files, is what catches
+ * and form a valid pair; also once at start with the current contents, unless `initialHash`
+ * says the caller already has them. Watching the directories, not the files, is what catches
  * Kubernetes' secret-volume update: `..data` is a symlink swapped by rename, so the file
  * names never change and a watch on the old inode would go silent.
  */

@@ -244,7 +244,10 @@ export function createInformer<T extends ObjectLike>(opts: InformerOptions<T>): 
       }
       // A watch that delivered something or lived a while proves the connection works.
       if (end.events > 0 || Date.now() - started > 5_000) attempt = 0;
-      if (end.how === 'error' || end.how === 'unreachable' || (end.how === 'closed' && end.events === 0 && Date.now() - started < 1_000)) {
+      // Errors back off; so does a watch that ends at once with nothing (a server that keeps
+      // closing or answering 410 right away must not be hammered with lists and watches).
+      const fruitless = end.events === 0 && Date.now() - started < 1_000;
+      if (end.how === 'error' || end.how === 'unreachable' || fruitless) {
         await sleep(backoffDelay(attempt++, policy, Math.random()));
       }
       if (end.how === 'closed' || end.how === 'gone') lastError = undefined;
