@@ -5,7 +5,9 @@
  */
 import { Registry } from 'prom-client';
 import { afterEach, expect, test } from 'vitest';
-import { createObject } from '../../k8s/patch.js';
+import { createObject, getObject } from '../../k8s/patch.js';
+import { kubeRequest } from '../../k8s/request.js';
+import { objectPath } from '../../k8s/resource.js';
 import { silentLogger } from '../../lib/log.js';
 import { CILIUM_IDENTITIES } from '../../operator/identity/writer.js';
 import { createOperator, type Operator } from '../../operator/operator.js';
@@ -132,4 +134,24 @@ test('an identity that is not ours is reported once, counted, and left alone', a
   await new Promise((r) => setTimeout(r, GRACE_MS + 500));
   expect((await w.identities()).some((i) => i.id === 300000)).toBe(true);
   expect(await metric(registry, 'meshlb_operator_identity_errors_total', { reason: 'foreign_identity' })).toBe(1);
+});
+
+test('an operator that loses its lease stops acting and is no longer ready', async () => {
+  const { op, registry } = await startOperator('op-4');
+  const lease = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name: 'meshlb-operator' };
+  // Someone else takes the lease (as a partitioned leader would find on its return).
+  await eventually(async () => {
+    const cur = await getObject<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>(w.h.kc, lease);
+    if (!cur.ok) throw new Error(cur.error.message);
+    const body = { ...cur.value, spec: { ...cur.value.spec, holderIdentity: 'intruder', leaseDurationSeconds: 3600, renewTime: new Date().toISOString().replace('Z', '000Z') } };
+    const r = await kubeRequest(w.h.kc, { method: 'PUT', path: objectPath(lease), body });
+    if (!r.ok) throw new Error(r.error.message);
+  });
+  await eventually(async () => expect(op.health()).toMatchObject({ ready: false, message: 'standby; leader is intruder' }));
+  expect(op.isLeader()).toBe(false);
+  const before = await metric(registry, 'meshlb_operator_identity_writes_total');
+  await w.createPod('red', 'after-loss', { app: 'lonely' }, '10.244.0.99');
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect((await w.endpoints()).has('red/after-loss')).toBe(false);
+  expect(await metric(registry, 'meshlb_operator_identity_writes_total')).toBe(before);
 });
