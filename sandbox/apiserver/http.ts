@@ -160,6 +160,7 @@ async function serve(
       });
     return sendError(res, reply.error);
   }
+  for (const w of reply.value.warnings ?? []) res.appendHeader('Warning', `299 - ${JSON.stringify(w)}`);
   send(res, reply.value.status, reply.value.body);
 }
 

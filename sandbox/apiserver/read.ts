@@ -25,6 +25,8 @@ export interface ApiRequest {
 export interface Reply {
   readonly status: number;
   readonly body: unknown;
+  /** Sent as `Warning: 299 - "..."` headers, which kubectl prints. */
+  readonly warnings?: readonly string[];
 }
 
 /** Only `/status` exists as a subresource, and only where the kind declares it. */

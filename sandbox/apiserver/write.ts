@@ -8,6 +8,7 @@ import { type ApiError, type ApiResult, apiFail, errors } from './errors.js';
 import { type KObject, isPlainObject, metadataOf } from './objects.js';
 import type { ApiRequest, Reply } from './read.js';
 import type { ResourceDef } from './resources.js';
+import { parseFieldValidation, strictDecodingMessage, unknownFieldPaths } from './strict.js';
 
 function isCrdDef(def: ResourceDef): boolean {
   return def.group === 'apiextensions.k8s.io' && def.resource === 'customresourcedefinitions';
@@ -22,6 +23,17 @@ function dryRunOf(req: ApiRequest): ApiResult<boolean> {
   return parseDryRun(req.query.getAll('dryRun'));
 }
 
+/** Strict refuses unknown fields (kubectl's default); Warn reports them in Warning headers. */
+function checkFields(req: ApiRequest, obj: KObject): ApiResult<string[]> {
+  const mode = parseFieldValidation(req.query.get('fieldValidation'));
+  if (typeof mode !== 'string') return apiFail(errors.badRequest(mode.error));
+  if (mode === 'Ignore') return ok([]);
+  const unknown = unknownFieldPaths(req.target.def, obj);
+  if (unknown.length === 0) return ok([]);
+  if (mode === 'Strict') return apiFail(errors.badRequest(strictDecodingMessage(unknown)));
+  return ok(unknown.map((p) => `unknown field "${p}"`));
+}
+
 async function create(
   ctx: ApiContext,
   req: ApiRequest,
@@ -31,12 +43,14 @@ async function create(
   const { def, namespace } = req.target;
   const checked = checkAgainstPath(def, obj, namespace, undefined);
   if (!checked.ok) return checked;
+  const warnings = checkFields(req, checked.value);
+  if (!warnings.ok) return warnings;
   const admitted = await admitCreate(ctx, def, checked.value);
   if (!admitted.ok) return admitted;
   const created = await ctx.store.create(def, namespace, admitted.value, { dryRun });
   if (!created.ok) return created;
   if (!dryRun) syncCrd(ctx, def, created.value);
-  return ok({ status: 201, body: created.value });
+  return ok({ status: 201, body: created.value, warnings: warnings.value });
 }
 
 export async function handleCreate(ctx: ApiContext, req: ApiRequest): Promise<ApiResult<Reply>> {
@@ -57,6 +71,8 @@ export async function handleUpdate(ctx: ApiContext, req: ApiRequest): Promise<Ap
   if (!decoded.ok) return decoded;
   const body = checkAgainstPath(def, decoded.value, namespace, name);
   if (!body.ok) return body;
+  const warnings = checkFields(req, body.value);
+  if (!warnings.ok) return warnings;
   const updated = await ctx.store.update(
     def,
     namespace,
@@ -68,7 +84,7 @@ export async function handleUpdate(ctx: ApiContext, req: ApiRequest): Promise<Ap
   );
   if (!updated.ok) return updated;
   if (!dryRun.value) syncCrd(ctx, def, updated.value);
-  return ok({ status: 200, body: updated.value });
+  return ok({ status: 200, body: updated.value, warnings: warnings.value });
 }
 
 function patchFailed(message: string): ApiError {
@@ -107,6 +123,8 @@ function patcherFor(ctx: ApiContext, req: ApiRequest): ApiResult<Patcher> {
 function checkPatched(req: ApiRequest, patched: KObject): ApiResult<KObject> {
   if (!isPlainObject(patched) || (patched.metadata !== undefined && !isPlainObject(patched.metadata)))
     return apiFail(patchFailed('the result is not an object with metadata'));
+  const fields = checkFields(req, patched);
+  if (!fields.ok) return fields;
   return checkAgainstPath(req.target.def, patched, req.target.namespace, req.target.name);
 }
 

@@ -162,10 +162,9 @@ describe.skipIf(!kubectlAvailable())('kubectl typed creates, selectors and patch
       expect(out).toMatch(/allowFirstLastIPs\s+<string>\s+enum: Yes, No/);
     });
 
-    // The server does not implement fieldValidation=Strict yet (kubectl sends it on every
-    // apply/create): unknown fields are pruned silently instead of refused. Flip to `test` once
-    // it does; Kubernetes answers `strict decoding error: unknown field "spec.bogus"`.
-    test.fails('unknown fields are refused under the default --validate=strict', async () => {
+    // kubectl sends fieldValidation=Strict on every apply/create; Kubernetes answers
+    // `strict decoding error: unknown field "spec.bogus"` rather than pruning silently.
+    test('unknown fields are refused under the default --validate=strict', async () => {
       const bad = {
         apiVersion: 'cilium.io/v2',
         kind: 'CiliumLoadBalancerIPPool',
@@ -175,6 +174,15 @@ describe.skipIf(!kubectlAvailable())('kubectl typed creates, selectors and patch
       const r = await kubectl.run(['apply', '-f', '-'], JSON.stringify(bad));
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('unknown field "spec.bogus"');
+      const cm = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'typo', namespace: 'default' },
+        dat: { a: 'b' },
+      };
+      const r2 = await kubectl.run(['apply', '-f', '-'], JSON.stringify(cm));
+      expect(r2.code).toBe(1);
+      expect(r2.stderr).toContain('unknown field "dat"');
     });
   });
 });
