@@ -5,6 +5,7 @@
  */
 const benches: Record<string, () => Promise<{ run: () => Promise<unknown> }>> = {
   sandbox: () => import('./sandbox.js'),
+  datapath: () => import('./datapath.js'),
 };
 
 async function main(): Promise<number> {

@@ -30,3 +30,11 @@ export function checkUint(what: string, value: number, bits: 8 | 16 | 32): numbe
   }
   return value;
 }
+
+/**
+ * A zero-filled buffer from Node's shared pool: encoders make hundreds of thousands of tiny
+ * buffers when programming a full table, and one ArrayBuffer each (Buffer.alloc) is mostly GC.
+ */
+export function zeroed(size: number): Buffer {
+  return Buffer.allocUnsafe(size).fill(0);
+}

@@ -6,7 +6,7 @@
  */
 import { fail, ok } from '../../lib/result.js';
 import { addressBytes, formatAddress } from './addr.js';
-import { fixedCodec, type Codec } from './codec.js';
+import { fixedCodec, zeroed, type Codec } from './codec.js';
 
 /** gateway_ip meaning "this destination is excluded from the policy". */
 export const EXCLUDED_CIDR_GATEWAY = '0.0.0.1';
@@ -42,7 +42,7 @@ export const egressPolicyKey: Codec<EgressPolicyKey> = fixedCodec(
     if (!Number.isInteger(len) || len < 0 || len > 32) {
       throw new RangeError(`egress policy v4 key: destination prefix length must be 0..32, got ${len}`);
     }
-    const buf = Buffer.alloc(12);
+    const buf = zeroed(12);
     buf.writeUInt32LE(SOURCE_BITS + len, 0);
     v4(k.sourceIp, 'egress policy v4 key source').copy(buf, 4);
     v4(k.destination, 'egress policy v4 key destination').copy(buf, 8);

@@ -6,7 +6,7 @@
  */
 import { ok } from '../../lib/result.js';
 import { addressBytes, formatAddress, type Family } from './addr.js';
-import { checkUint, fixedCodec, type Codec } from './codec.js';
+import { checkUint, fixedCodec, zeroed, type Codec } from './codec.js';
 
 export interface L2ResponderKey {
   readonly address: string;
@@ -28,7 +28,7 @@ function l2ResponderKeyCodec(family: Family): Codec<L2ResponderKey> {
     (k) => {
       const addr = addressBytes(k.address, family);
       if (!addr.ok) throw new TypeError(`${what}: ${addr.error}`);
-      const buf = Buffer.alloc(size);
+      const buf = zeroed(size);
       addr.value.copy(buf, 0);
       buf.writeUInt32LE(checkUint(`${what} ifindex`, k.ifindex, 32), a);
       return buf;
@@ -47,7 +47,7 @@ export const l2ResponderStats: Codec<L2ResponderStats> = fixedCodec(
     if (v.responsesSent < 0n || v.responsesSent >= 1n << 64n) {
       throw new RangeError(`l2 responder stats responses_sent out of range: ${v.responsesSent}`);
     }
-    const buf = Buffer.alloc(8);
+    const buf = zeroed(8);
     buf.writeBigUInt64LE(v.responsesSent, 0);
     return buf;
   },

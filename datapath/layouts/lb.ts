@@ -7,7 +7,7 @@
  */
 import { fail, ok, type Result } from '../../lib/result.js';
 import { addressBytes, formatAddress, type Family } from './addr.js';
-import { checkUint, fixedCodec, type Codec } from './codec.js';
+import { checkUint, fixedCodec, zeroed, type Codec } from './codec.js';
 
 export interface ServiceKey {
   readonly address: string;
@@ -67,7 +67,7 @@ export function serviceKeyCodec(family: Family): Codec<ServiceKey> {
     what,
     a + 8,
     (k) => {
-      const buf = Buffer.alloc(a + 8);
+      const buf = zeroed(a + 8);
       writeAddress(buf, k.address, family, what);
       buf.writeUInt16BE(checkUint(`${what} port`, k.port, 16), a);
       buf.writeUInt16LE(checkUint(`${what} slot`, k.slot, 16), a + 2);
@@ -93,7 +93,7 @@ export function serviceValueCodec(family: Family): Codec<ServiceValue> {
     what,
     12,
     (v) => {
-      const buf = Buffer.alloc(12);
+      const buf = zeroed(12);
       buf.writeUInt32LE(checkUint(`${what} backend_id`, v.backendId, 32), 0);
       buf.writeUInt16LE(checkUint(`${what} count`, v.count, 16), 4);
       buf.writeUInt16BE(checkUint(`${what} rev_nat_index`, v.revNatIndex, 16), 6);
@@ -121,7 +121,7 @@ export function backendKeyCodec(family: Family): Codec<number> {
     what,
     4,
     (id) => {
-      const buf = Buffer.alloc(4);
+      const buf = zeroed(4);
       buf.writeUInt32LE(checkUint(what, id, 32), 0);
       return buf;
     },
@@ -140,7 +140,7 @@ export function backendValueCodec(family: Family): Codec<BackendValue> {
     what,
     a + 8,
     (v) => {
-      const buf = Buffer.alloc(a + 8);
+      const buf = zeroed(a + 8);
       writeAddress(buf, v.address, family, what);
       buf.writeUInt16BE(checkUint(`${what} port`, v.port, 16), a);
       buf.writeUInt8(checkUint(`${what} proto`, v.proto, 8), a + 2);
@@ -168,7 +168,7 @@ export function revNatKeyCodec(family: Family): Codec<number> {
     what,
     2,
     (index) => {
-      const buf = Buffer.alloc(2);
+      const buf = zeroed(2);
       buf.writeUInt16BE(checkUint(what, index, 16), 0);
       return buf;
     },
@@ -187,7 +187,7 @@ export function revNatValueCodec(family: Family): Codec<RevNatValue> {
     what,
     a + 2,
     (v) => {
-      const buf = Buffer.alloc(a + 2);
+      const buf = zeroed(a + 2);
       writeAddress(buf, v.address, family, what);
       buf.writeUInt16BE(checkUint(`${what} port`, v.port, 16), a);
       return buf;
