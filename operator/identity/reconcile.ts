@@ -12,7 +12,8 @@
  */
 import { z } from 'zod';
 import { identityRange, type MaxConnectedClusters } from '../../clustermesh/cluster.js';
-import { formatLabels, labelsFromMap, parseLabels, POLICY_CLUSTER_LABEL } from '../../clustermesh/labels.js';
+import { formatLabels, labelsFromMap, parseLabels, POLICY_CLUSTER_LABEL, type Label } from '../../clustermesh/labels.js';
+import { fail, ok, type Result } from '../../lib/result.js';
 import { zodReason } from '../../clustermesh/zod-reason.js';
 import { allocate, type ExistingIdentity } from './allocator.js';
 import { gcIdentities } from './gc.js';
@@ -85,29 +86,52 @@ const identityObjectSchema = z.object({
   'security-labels': z.record(z.string(), z.string()).nullish(),
 });
 
+/**
+ * Informer caches hand the same object back every round until it changes, so what is derived
+ * from one object alone is kept per object: a round then costs little more than the changes.
+ */
+const parsedIdentities = new WeakMap<object, Result<{ name: string; labels: Label[]; text: string }>>();
+const parsedEndpoints = new WeakMap<object, Result<ActualEndpoint>>();
+
+function memo<T>(cache: WeakMap<object, T>, obj: unknown, derive: () => T): T {
+  if (obj === null || typeof obj !== 'object') return derive();
+  let v = cache.get(obj);
+  if (v === undefined) {
+    v = derive();
+    cache.set(obj, v);
+  }
+  return v;
+}
+
+function parseIdentityObject(obj: unknown): Result<{ name: string; labels: Label[]; text: string }> {
+  const parsed = identityObjectSchema.safeParse(obj);
+  if (!parsed.success) return fail(zodReason(parsed.error));
+  const labels = labelsFromMap(parsed.data['security-labels'] ?? {});
+  return ok({ name: parsed.data.metadata.name, labels, text: formatLabels(labels) });
+}
+
 /** This cluster's identities; anything else in the API is reported and left alone. */
 function ownIdentities(raw: readonly unknown[], cluster: ClusterInfo, errors: ReconcileError[]): ExistingIdentity[] {
   const range = identityRange(cluster.id, cluster.maxConnected);
   const out: ExistingIdentity[] = [];
   for (const obj of raw) {
-    const parsed = identityObjectSchema.safeParse(obj);
-    if (!parsed.success) {
-      errors.push({ reason: 'foreign_identity', subject: 'ciliumidentities ?', message: zodReason(parsed.error) });
+    const parsed = memo(parsedIdentities, obj, () => parseIdentityObject(obj));
+    if (!parsed.ok) {
+      errors.push({ reason: 'foreign_identity', subject: 'ciliumidentities ?', message: parsed.error });
       continue;
     }
-    const name = parsed.data.metadata.name;
+    const { name, labels, text } = parsed.value;
     const subject = `ciliumidentities ${name}`;
     const id = /^[1-9]\d{0,7}$/.test(name) ? Number(name) : NaN;
     if (!(id >= range.min && id <= range.max)) {
       errors.push({ reason: 'foreign_identity', subject, message: `not a numeric identity in this cluster's range ${range.min}..${range.max}` });
       continue;
     }
-    const labels = labelsFromMap(parsed.data['security-labels'] ?? {});
     if (!labels.some((l) => l.key === POLICY_CLUSTER_LABEL && l.value === cluster.name)) {
       errors.push({ reason: 'foreign_identity', subject, message: `security-labels lack ${POLICY_CLUSTER_LABEL}=${cluster.name}` });
       continue;
     }
-    out.push({ id, labels: formatLabels(labels) });
+    out.push({ id, labels: text });
   }
   return out;
 }
@@ -144,22 +168,28 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+function parseEndpointObject(obj: unknown): Result<ActualEndpoint> {
+  const parsed = endpointObjectSchema.safeParse(obj);
+  if (!parsed.success) return fail(zodReason(parsed.error));
+  const { name, namespace, ownerReferences } = parsed.data.metadata;
+  const identity = parsed.data.status?.identity?.id;
+  return ok({
+    name, namespace,
+    podOwned: (ownerReferences ?? []).some((r) => r.kind === 'Pod'),
+    ...(identity !== undefined ? { identity } : {}),
+    fingerprint: endpointFingerprint(obj),
+  });
+}
+
 function actualEndpoints(raw: readonly unknown[], errors: ReconcileError[]): Map<string, ActualEndpoint> {
   const out = new Map<string, ActualEndpoint>();
   for (const obj of raw) {
-    const parsed = endpointObjectSchema.safeParse(obj);
-    if (!parsed.success) {
-      errors.push({ reason: 'invalid_endpoint', subject: 'ciliumendpoints ?', message: zodReason(parsed.error) });
+    const parsed = memo(parsedEndpoints, obj, () => parseEndpointObject(obj));
+    if (!parsed.ok) {
+      errors.push({ reason: 'invalid_endpoint', subject: 'ciliumendpoints ?', message: parsed.error });
       continue;
     }
-    const { name, namespace, ownerReferences } = parsed.data.metadata;
-    const identity = parsed.data.status?.identity?.id;
-    out.set(`${namespace}/${name}`, {
-      name, namespace,
-      podOwned: (ownerReferences ?? []).some((r) => r.kind === 'Pod'),
-      ...(identity !== undefined ? { identity } : {}),
-      fingerprint: endpointFingerprint(obj),
-    });
+    out.set(`${parsed.value.namespace}/${parsed.value.name}`, parsed.value);
   }
   return out;
 }
