@@ -30,11 +30,13 @@ function removed(actual: ReadonlyMap<string, Buffer>, desired: ReadonlyMap<strin
 
 /** Sorts hex keys of a service map by slot, highest first; slot 0 entries and the rest apart. */
 function splitBySlot(family: Family, keys: readonly string[]): { slot0: string[]; slots: string[] } {
-  const codec = lbCodecsFor(family).serviceKey;
+  const size = lbCodecsFor(family).serviceKey.size;
+  // The slot sits right after the address and port; read it without decoding the whole key.
+  const slotOffset = (family === 4 ? 4 : 16) + 2;
   const withSlot = keys.map((hex) => {
-    const k = codec.decode(Buffer.from(hex, 'hex'));
-    // An undecodable key can only be garbage: treat it as a backend slot, which is always safe.
-    return { hex, slot: k.ok ? k.value.slot : Number.MAX_SAFE_INTEGER };
+    const key = Buffer.from(hex, 'hex');
+    // A key of the wrong size can only be garbage: treat it as a backend slot, which is always safe.
+    return { hex, slot: key.length === size ? key.readUInt16LE(slotOffset) : Number.MAX_SAFE_INTEGER };
   });
   withSlot.sort((a, b) => b.slot - a.slot || (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
   return {
