@@ -8,6 +8,7 @@
  * after a close) are recognised by identity and dropped, so a reconnect never mixes two.
  */
 import { decodeClusterConfig, type ClusterConfig } from '../clustermesh/cluster-config.js';
+import { isMaxConnectedClusters } from '../clustermesh/cluster.js';
 import {
   CANARY_PREFIXES,
   clusterConfigKey,
@@ -71,6 +72,8 @@ export interface RemoteClusterStatus extends RemoteStatusView {
   readonly numIdentities: number;
   /** ipcache entries, as Cilium's status calls them. */
   readonly numEndpoints: number;
+  /** Kinds whose initial sync is complete in the current connection. */
+  readonly synced: readonly CanaryKind[];
 }
 
 interface Session {
@@ -149,6 +152,7 @@ export class RemoteCluster {
       numServices: counts.services,
       numIdentities: counts.identities,
       numEndpoints: counts.ipcache,
+      synced: this.state.synced,
     };
   }
 
@@ -268,11 +272,26 @@ export class RemoteCluster {
         last = { ok: false, error: 'remote cluster configuration required but not found', refusal: true };
         continue;
       }
-      const decoded = decodeClusterConfig(got.value.value.toString(), this.o.local.maxConnectedClusters);
+      const decoded = this.decodeConfig(got.value.value.toString());
       if (!decoded.ok) return { ok: false, error: `invalid cluster config: ${decoded.error}`, refusal: true };
       return { ok: true, value: decoded.value };
     }
     return last;
+  }
+
+  /**
+   * Decoded against the remote's own maxConnectedClusters, so that a mismatch reaches
+   * checkRemote and is refused with both values named rather than as an unreadable config.
+   */
+  private decodeConfig(raw: string): Result<ClusterConfig> {
+    let advertised: unknown;
+    try {
+      advertised = (JSON.parse(raw) as { capabilities?: { maxConnectedClusters?: unknown } } | null)?.capabilities
+        ?.maxConnectedClusters;
+    } catch {
+      advertised = undefined;
+    }
+    return decodeClusterConfig(raw, isMaxConnectedClusters(advertised) ? advertised : this.o.local.maxConnectedClusters);
   }
 
   /** A failed probe or a changed cluster config ends the session; the lifecycle reconnects. */
@@ -284,7 +303,7 @@ export class RemoteCluster {
       return;
     }
     if (!got.value) return;
-    const now = decodeClusterConfig(got.value.value.toString(), this.o.local.maxConnectedClusters);
+    const now = this.decodeConfig(got.value.value.toString());
     const changed =
       !now.ok ||
       now.value.id !== accepted.id ||
