@@ -86,7 +86,11 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
     if (timer) return;
     timer = setTimeout(() => {
       timer = undefined;
-      running = round().finally(() => {
+      running = round().catch((err: unknown) => {
+        // A bug in one round must not take the process down; the next event or GC tick retries.
+        lastError = `round failed: ${err instanceof Error ? err.message : String(err)}`;
+        log.error('reconcile round failed', { err });
+      }).finally(() => {
         running = undefined;
         if (again) {
           again = false;
@@ -139,6 +143,11 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
       return true;
     }
     lastError = `${op} ${what}: ${r.error.message}`;
+    // A conflict is optimistic concurrency doing its job (the cache was a step behind), not a fault.
+    if (r.error.kind === 'conflict') {
+      log.info('write conflict, will retry', { op, object: what });
+      return false;
+    }
     log.warn('write failed, will retry', { op, object: what, kind: r.error.kind, error: r.error.message });
     opts.metrics.errors.inc({ reason: `api_${r.error.kind}` });
     return false;
@@ -157,7 +166,10 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
     await pool(plan.writeEndpoints.map((w) => async () => {
       const key = `${w.namespace}/${w.name}`;
       const current = endpoints.cache().get(key)?.metadata as { resourceVersion?: string } | undefined;
-      const ok = await track(`ciliumendpoints ${key}`, 'ciliumendpoints', w.exists ? 'update' : 'create', () => writeEndpoint(kc, w.object, w.exists ? current ?? {} : undefined));
+      // Our own create is not in the cache yet: its watch event is on the way and starts the
+      // next round, which can then replace it with the right resourceVersion.
+      if (w.exists && !current?.resourceVersion) return;
+      const ok = await track(`ciliumendpoints ${key}`, 'ciliumendpoints', w.exists ? 'update' : 'create', () => writeEndpoint(kc, w.object, w.exists ? current : undefined));
       if (ok) writtenEndpoints.set(key, w.object as K8sObject);
       note(ok);
     }), concurrency);

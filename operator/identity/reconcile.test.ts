@@ -128,11 +128,14 @@ describe('reconcile', () => {
   });
 
   test('a full range is reported; pods that fit still get identities', () => {
+    // The smaller of the two range layouts, to keep the test quick.
+    const small: ClusterInfo = { name: 'c1', id: 1, maxConnected: 511 };
+    const range = identityRange(1, 511);
     const taken = [];
     for (let id = range.min; id < range.max; id++) {
       taken.push({ metadata: { name: String(id) }, 'security-labels': { 'k8s:io.cilium.k8s.policy.cluster': 'c1', 'k8s:n': String(id) } });
     }
-    const plan = reconcile(input({ pods: [pod('a', 'x', { app: 'x' }, '10.1.0.1'), pod('a', 'y', { app: 'y' }, '10.1.0.2')], identities: taken }));
+    const plan = reconcile(input({ cluster: small, pods: [pod('a', 'x', { app: 'x' }, '10.1.0.1'), pod('a', 'y', { app: 'y' }, '10.1.0.2')], identities: taken }));
     expect(plan.createIdentities.map((c) => c.id)).toEqual([range.max]);
     expect(plan.errors.map((e) => e.reason)).toEqual(['range_exhausted']);
     expect(plan.writeEndpoints.map((w) => w.name)).toEqual(['x']);
