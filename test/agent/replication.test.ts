@@ -130,6 +130,8 @@ describe('agent with a remote cluster', () => {
       numEndpoints: 1,
     });
     expect(await metricSum(agent.statusUrl, 'cilium_clustermesh_remote_cluster_readiness_status', { target_cluster: 'c2' })).toBe(1);
+    expect(await metricSum(agent.statusUrl, 'cilium_clustermesh_remote_clusters', { source_cluster: 'c1' })).toBe(1);
+    for (const path of ['/healthz', '/readyz']) expect((await fetch(agent.statusUrl + path)).status, path).toBe(200);
     expect(await metricSum(agent.statusUrl, 'cilium_clustermesh_remote_cluster_nodes', { target_cluster: 'c2', source_node_name: 'c1-node1' })).toBe(1);
   });
 
