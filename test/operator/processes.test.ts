@@ -110,4 +110,17 @@ test('only the leader writes; killing it hands over and the other carries on wit
   expect((await w.identities()).map((i) => i.id)).toHaveLength(2);
   // The new leader wrote only the new pod's endpoint: nothing existing was redone.
   expect(await writes(standby)).toBe(1);
+
+  // A leader that is told to stop releases the lease: the next one need not wait for expiry.
+  const third = spawnOperator('op-c');
+  await third.url;
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(await ready(third)).toBe(false);
+  const stoppedAt = Date.now();
+  standby.proc.kill('SIGTERM');
+  await standby.exited;
+  expect(standby.proc.exitCode).toBe(0);
+  await eventually(async () => expect(await ready(third)).toBe(true), 30_000);
+  expect(Date.now() - stoppedAt).toBeLessThan(LEASE_SECONDS * 1000);
+  expect(await writes(third)).toBe(0);
 });
