@@ -52,7 +52,7 @@ export function clusterName(index: number): string {
  * kubeconfigs stay valid); only ports they lack are taken from `nextPort`.
  */
 export function planClusters(
-  previous: StoredSandboxState | undefined,
+  previous: { readonly clusters: readonly { readonly name: string; readonly id: number; readonly ports: Partial<Ports> }[] } | undefined,
   count: number,
   nextPort: () => number,
 ): SandboxState {
