@@ -20,6 +20,7 @@ import {
   syncCanaryKey,
   type CanaryKind,
 } from '../clustermesh/keys.js';
+import { certContentsHash, readCertFiles, watchCertFiles, type CertWatcher } from '../certs/files.js';
 import { connectKv } from '../kvstore/etcd.js';
 import { syncPrefix, type PrefixSync } from '../kvstore/sync.js';
 import type { KvClient } from '../kvstore/types.js';
@@ -63,6 +64,8 @@ export interface RemoteClusterOptions {
   readonly configReadAttempts?: number;
   readonly configReadDelayMs?: number;
   readonly tickMs?: number;
+  /** Fallback poll of the certificate files (fs.watch catches most changes). */
+  readonly certPollMs?: number;
 }
 
 export interface RemoteClusterStatus extends RemoteStatusView {
@@ -98,6 +101,7 @@ export class RemoteCluster {
   private session: Session | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private closing: Promise<void>[] = [];
+  private certWatcher: CertWatcher | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -121,12 +125,36 @@ export class RemoteCluster {
   start(): void {
     this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), this.o.tickMs ?? 100);
     this.dispatch({ type: 'tick' });
+    void this.watchCertificates();
+  }
+
+  /**
+   * Rotated client certificates (same file names, new contents) reconnect the cluster:
+   * etcd3 reads them only when the connection is built.
+   */
+  private async watchCertificates(): Promise<void> {
+    this.certWatcher?.close();
+    this.certWatcher = undefined;
+    const c = this.config;
+    if (!c.trustedCaFile || !c.certFile || !c.keyFile) return;
+    const files = { caFile: c.trustedCaFile, certFile: c.certFile, keyFile: c.keyFile };
+    const { contents } = await readCertFiles(files);
+    if (this.config !== c || this.ticker === undefined) return;
+    this.certWatcher = watchCertFiles(
+      files,
+      () => {
+        this.log.info('client certificates changed: reconnecting');
+        this.dispatch({ type: 'config-changed' });
+      },
+      { initialHash: contents ? certContentsHash(contents) : undefined, logger: this.log, pollIntervalMs: this.o.certPollMs },
+    );
   }
 
   /** New endpoints or certificates: reconnect with them, keeping the cache. */
   reconfigure(config: RemoteConfig): void {
     this.config = config;
     this.dispatch({ type: 'config-changed' });
+    void this.watchCertificates();
   }
 
   /** The config file is gone: close and drain. */
@@ -139,6 +167,8 @@ export class RemoteCluster {
   async stop(): Promise<void> {
     clearInterval(this.ticker);
     this.ticker = undefined;
+    this.certWatcher?.close();
+    this.certWatcher = undefined;
     this.closeSession();
     await Promise.all(this.closing);
   }

@@ -7,12 +7,12 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startAgent, type Agent, type ClustermeshStatus } from '../../agent/agent.js';
 import { clusterService, serviceKv } from '../../agent-sync/remote-data.fixture.js';
 import type { ServiceStatus } from '../../agent-sync/merge.js';
-import { createCA } from '../../certs/index.js';
+import { createCA, issueClustermeshCert, writeCertFiles, type Pem } from '../../certs/index.js';
 import { syncCanaryKey } from '../../clustermesh/keys.js';
 import { createObject } from '../../k8s/patch.js';
 import { coreResource } from '../../k8s/resource.js';
@@ -28,6 +28,7 @@ let secretDir: string;
 let agent: Agent;
 const logs: string[] = [];
 let generation = 0;
+let ca: Pem;
 
 function configYaml(remote: RemoteEtcd, extra = ''): string {
   const f = remote.remoteFiles;
@@ -62,7 +63,7 @@ async function publishSecret(files: Record<string, string>): Promise<void> {
 beforeAll(async () => {
   secretDir = join(h.dir, 'cilium-clustermesh');
   mkdirSync(secretDir);
-  const ca = await createCA({ commonName: 'mesh-ca', validityDays: 1 });
+  ca = await createCA({ commonName: 'mesh-ca', validityDays: 1 });
   c2 = await startRemoteEtcd(h.dir, ca, 'c2');
   await c2.writeClusterConfig(2);
   shared = await startRemoteEtcd(h.dir, ca, 'shared', false);
@@ -165,5 +166,15 @@ describe('refused remote clusters', () => {
     await publishSecret({ c2: configYaml(c2) });
     await waitFor('c7 drained', async () => (await remote('c7')) === undefined && (await echoBackends()).length === 0);
     expect((await status()).clusters.map((c) => c.name)).toEqual(['c2']);
+  });
+
+  test('rotated client certificate files reconnect the cluster', async () => {
+    const before = logs.length;
+    const fresh = await issueClustermeshCert('remote', { ca, clusterName: 'c2', validityDays: 1 });
+    await writeCertFiles(dirname(c2.remoteFiles.certFile), fresh, ca.certPem);
+    await waitFor('rotation noticed', () =>
+      logs.slice(before).some((l) => l.includes('client certificates changed: reconnecting') && l.includes('remote=c2')),
+    );
+    await waitFor('c2 ready with the new certificate', async () => (await remote('c2'))?.ready);
   });
 });
