@@ -140,4 +140,29 @@ describe('reconcile', () => {
     expect(plan.errors.map((e) => e.reason)).toEqual(['range_exhausted']);
     expect(plan.writeEndpoints.map((w) => w.name)).toEqual(['x']);
   });
+
+  test('namespace labels are part of the identity: relabelling a namespace moves its pods', () => {
+    const s0 = input({ pods: [pod('a', 'p', { app: 'web' }, '10.1.0.1')], namespaceLabels: new Map([['a', { team: 'red' }]]) });
+    const p0 = reconcile(s0);
+    const s1 = { ...s0, ...applied(s0, p0), namespaceLabels: new Map([['a', { team: 'blue' }]]) };
+    const p1 = reconcile(s1);
+    expect(p1.createIdentities.map((c) => c.labels)).toEqual([
+      'k8s:app=web;k8s:io.cilium.k8s.namespace.labels.team=blue;k8s:io.cilium.k8s.policy.cluster=c1;' +
+        'k8s:io.cilium.k8s.policy.serviceaccount=default;k8s:io.kubernetes.pod.namespace=a;',
+    ]);
+    expect(p1.writeEndpoints.map((w) => [w.name, (w.object.status as { identity: { id: number } }).identity.id])).toEqual([['p', p1.createIdentities[0]!.id]]);
+    expect(p1.podIdentity.get('a/p')).not.toBe(p0.podIdentity.get('a/p'));
+  });
+
+  test('host-network and finished pods get no endpoint, and lose one they had', () => {
+    const s0 = input({ pods: [pod('a', 'p', { app: 'web' }, '10.1.0.1')] });
+    const s1 = { ...s0, ...applied(s0, reconcile(s0)) };
+    const host = { ...pod('a', 'p', { app: 'web' }, '10.1.0.1'), spec: { hostNetwork: true, containers: [] } };
+    expect(reconcile({ ...s1, pods: [host] }).deleteEndpoints).toEqual([{ namespace: 'a', name: 'p' }]);
+    const done = pod('a', 'p', { app: 'web' }, '10.1.0.1');
+    (done.status as { phase: string }).phase = 'Succeeded';
+    const plan = reconcile({ ...s1, pods: [done] });
+    expect(plan.deleteEndpoints).toEqual([{ namespace: 'a', name: 'p' }]);
+    expect(plan.writeEndpoints).toEqual([]);
+  });
 });
