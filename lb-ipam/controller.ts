@@ -1,0 +1,263 @@
+/**
+ * The LB-IPAM controller: Service and CiliumLoadBalancerIPPool informers in, status patches
+ * out. Each round hands the caches to the pure `decide` and writes only what differs from
+ * what the objects already say; nothing here decides anything itself.
+ *
+ * A status write shows up in the informer cache a moment later. Until it does, what was
+ * written is overlaid on the cache, so a round in between neither writes it again nor hands
+ * the same address to someone else.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createInformer, type Informer } from '../k8s/informer.js';
+import type { ObjectLike } from '../k8s/informer-core.js';
+import { patchStatus } from '../k8s/patch.js';
+import { coreResource, type ResourceType } from '../k8s/resource.js';
+import type { Logger } from '../lib/log.js';
+import type { HealthReport, Module } from '../lib/module.js';
+import { CONDITION_SATISFIED, decide, DEFAULT_OPTIONS, POOL_CONDITION_TYPES, type Options, type Outcome } from './desired.js';
+import { poolFromObject, serviceFromObject, type Pool, type Service } from './inputs.js';
+import type { LbIpamMetrics } from './metrics.js';
+import { poolStatusPatch, serviceStatusPatch } from './status.js';
+
+export const LB_IP_POOLS: ResourceType = { group: 'cilium.io', version: 'v2', resource: 'ciliumloadbalancerippools' };
+export const FIELD_MANAGER = 'meshlb-operator-lb-ipam';
+
+export interface LbIpamControllerOptions {
+  readonly kc: KubeConfig;
+  readonly logger: Logger;
+  readonly metrics: LbIpamMetrics;
+  readonly options?: Partial<Options>;
+  /** Coalesces bursts of informer events into one round. */
+  readonly debounceMs?: number;
+  readonly writeConcurrency?: number;
+  /** The clock for lastTransitionTime; tests may pin it. */
+  readonly now?: () => string;
+}
+
+type K8sObject = ObjectLike & Record<string, unknown>;
+
+interface Overlay {
+  readonly resourceVersion: string;
+  readonly status: Record<string, unknown>;
+}
+
+const RETRY_MS = 1_000;
+
+function keyOf(o: K8sObject): string {
+  const m = o.metadata as { name?: string; namespace?: string };
+  return m.namespace ? `${m.namespace}/${m.name}` : (m.name ?? '');
+}
+
+function rvOf(o: unknown): string {
+  return String((o as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion ?? '');
+}
+
+/** resourceVersions are etcd revisions here; anything else is only compared for equality. */
+function notOlder(rv: string, than: string): boolean {
+  if (/^\d+$/.test(rv) && /^\d+$/.test(than)) return BigInt(rv) >= BigInt(than);
+  return rv === than;
+}
+
+async function runPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+export function createLbIpamController(opts: LbIpamControllerOptions): Module {
+  const log = opts.logger.child({ controller: 'lb-ipam' });
+  const { kc, metrics } = opts;
+  const options: Options = { ...DEFAULT_OPTIONS, ...opts.options };
+  const debounceMs = opts.debounceMs ?? 50;
+  const concurrency = opts.writeConcurrency ?? 16;
+  const now = opts.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+  const overlays = new Map<string, Overlay>();
+  let reported = new Set<string>();
+  let stopped = true;
+  let rounds = 0;
+  let writes = 0;
+  let lastError: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let signal: AbortSignal = AbortSignal.abort();
+
+  const kick = (delay = debounceMs): void => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = round().finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          kick();
+        }
+      });
+    }, delay);
+  };
+
+  const informer = (name: string, resource: ResourceType, prefix: string): Informer<K8sObject> => {
+    const changed = (o: K8sObject): void => {
+      const key = prefix + keyOf(o);
+      const ov = overlays.get(key);
+      if (ov && notOlder(rvOf(o), ov.resourceVersion)) overlays.delete(key);
+      kick();
+    };
+    const deleted = (o: K8sObject): void => {
+      overlays.delete(prefix + keyOf(o));
+      kick();
+    };
+    return createInformer<K8sObject>({ kc, resource, name, logger: log, onAdd: changed, onUpdate: changed, onDelete: deleted });
+  };
+
+  const services = informer('services', coreResource('services'), 'svc:');
+  const pools = informer('ciliumloadbalancerippools', LB_IP_POOLS, 'pool:');
+  const informers = [services, pools];
+
+  const withOverlay = (prefix: string, o: K8sObject): K8sObject => {
+    const ov = overlays.get(prefix + keyOf(o));
+    return ov ? { ...o, status: ov.status } : o;
+  };
+
+  const readInputs = (): { pools: Pool[]; services: Service[] } => {
+    const p: Pool[] = [];
+    const s: Service[] = [];
+    for (const o of pools.cache().values()) {
+      const pool = poolFromObject(withOverlay('pool:', o));
+      if (pool) p.push(pool);
+    }
+    for (const o of services.cache().values()) {
+      const svc = serviceFromObject(withOverlay('svc:', o));
+      if (svc) s.push(svc);
+      else log.warn('service skipped: metadata has no name or namespace', { key: keyOf(o) });
+    }
+    return { pools: p, services: s };
+  };
+
+  const report = (p: readonly Pool[], s: readonly Service[]): void => {
+    const current = new Set<string>();
+    const note = (key: string, reason: string, fields: Record<string, unknown>): void => {
+      current.add(key);
+      // Logged and counted once while the problem lasts, not once per round.
+      if (reported.has(key)) return;
+      log.warn('LB-IPAM input rejected', { reason, ...fields });
+      metrics.errors.inc({ reason });
+    };
+    for (const pool of p) if (pool.errors.length > 0) note(`pool|${pool.name}|${pool.errors.join()}`, 'invalid_pool', { pool: pool.name, error: pool.errors.join('; ') });
+    for (const svc of s) if (svc.requestErrors.length > 0) note(`svc|${svc.key}|${svc.requestErrors.join()}`, 'malformed_request', { service: svc.key, error: svc.requestErrors.join('; ') });
+    reported = current;
+  };
+
+  const updateGauges = (out: Outcome): void => {
+    let conflicting = 0;
+    let unsatisfied = 0;
+    metrics.availableIps.reset();
+    metrics.usedIps.reset();
+    for (const [name, conds] of out.pools) {
+      const find = (t: string): string | undefined => conds.find((c) => c.type === t)?.message;
+      metrics.availableIps.set({ pool: name }, Number(find('cilium.io/IPsAvailable') ?? 0));
+      metrics.usedIps.set({ pool: name }, Number(find('cilium.io/IPsUsed') ?? 0));
+      if (conds.some((c) => c.type === 'cilium.io/PoolConflict' && c.status === 'True')) conflicting++;
+    }
+    for (const s of out.services.values()) if (s.condition && s.condition.status !== 'True') unsatisfied++;
+    metrics.conflictingPools.set(conflicting);
+    metrics.matchingServices.set([...out.services.values()].filter((s) => s.condition).length);
+    metrics.unsatisfiedServices.set(unsatisfied);
+  };
+
+  const write = async (key: string, ref: Parameters<typeof patchStatus>[1], body: Record<string, unknown>, current: K8sObject): Promise<boolean> => {
+    if (signal.aborted) return false;
+    const r = await patchStatus<K8sObject>(kc, ref, body, { fieldManager: FIELD_MANAGER });
+    if (r.ok) {
+      writes++;
+      // The reply is the object as stored after the patch: exactly what the cache will show.
+      overlays.set(key, { resourceVersion: rvOf(r.value), status: (r.value.status as Record<string, unknown> | undefined) ?? current.status as Record<string, unknown> ?? {} });
+      return true;
+    }
+    // A service deleted meanwhile needs nothing; the informer will tell us.
+    if (r.error.kind === 'not_found') return true;
+    lastError = `status of ${ref.namespace ? ref.namespace + '/' : ''}${ref.name}: ${r.error.message}`;
+    log.warn('status write failed, will retry', { object: key, kind: r.error.kind, error: r.error.message });
+    metrics.errors.inc({ reason: `api_${r.error.kind}` });
+    return false;
+  };
+
+  const apply = async (out: Outcome): Promise<boolean> => {
+    const at = now();
+    const tasks: (() => Promise<void>)[] = [];
+    let clean = true;
+    for (const o of pools.cache().values()) {
+      const current = withOverlay('pool:', o);
+      const desired = out.pools.get(keyOf(o));
+      const conds = ((current.status as { conditions?: unknown[] } | undefined)?.conditions) ?? [];
+      const body = desired && poolStatusPatch(conds, desired, POOL_CONDITION_TYPES, at);
+      if (body) tasks.push(async () => void (clean = (await write(`pool:${keyOf(o)}`, { ...LB_IP_POOLS, name: keyOf(o) }, body, current)) && clean));
+    }
+    for (const o of services.cache().values()) {
+      const key = keyOf(o);
+      const desired = out.services.get(key);
+      if (!desired) continue;
+      const svc = serviceFromObject(withOverlay('svc:', o));
+      if (!svc) continue;
+      const body = serviceStatusPatch(svc.ingress, svc.conditions, desired, CONDITION_SATISFIED, at);
+      const [namespace, name] = [svc.namespace, svc.name];
+      if (body) tasks.push(async () => void (clean = (await write(`svc:${key}`, { ...coreResource('services'), namespace, name }, body, withOverlay('svc:', o))) && clean));
+    }
+    await runPool(tasks, concurrency);
+    return clean;
+  };
+
+  const round = async (): Promise<void> => {
+    // Deciding from a partial cache would hand out addresses that are taken but not listed yet.
+    if (stopped || signal.aborted || !informers.every((i) => i.synced)) return;
+    const inputs = readInputs();
+    report(inputs.pools, inputs.services);
+    const out = decide({ ...inputs, options });
+    updateGauges(out);
+    const clean = await apply(out);
+    rounds++;
+    if (clean) lastError = undefined;
+    else if (!stopped) setTimeout(() => kick(0), RETRY_MS).unref();
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    timer = undefined;
+    await Promise.all(informers.map((i) => i.stop()));
+    await running;
+  };
+
+  return {
+    async start(parent: AbortSignal) {
+      if (!stopped) return;
+      stopped = false;
+      signal = parent;
+      parent.addEventListener('abort', () => void stop(), { once: true });
+      await Promise.all(informers.map((i) => i.start(parent)));
+      await Promise.all(informers.map((i) => i.whenSynced())).catch(() => undefined);
+      if (stopped) return;
+      log.info('informers synced, allocating', { pools: pools.cache().size, services: services.cache().size });
+      kick(0);
+    },
+    stop,
+    health(): HealthReport {
+      const synced = informers.every((i) => i.synced);
+      return {
+        name: 'lb-ipam',
+        healthy: true,
+        ready: !stopped && synced && rounds > 0,
+        ...(lastError ? { message: lastError } : {}),
+        details: { rounds, writes, pools: pools.cache().size, services: services.cache().size },
+      };
+    },
+  };
+}
