@@ -31,6 +31,8 @@ test.each([
   [{ clusterName: 'Bad_Name' }, "--cluster-name: cluster name \"Bad_Name\" must be lower-case alphanumerics and '-', starting and ending alphanumeric"],
   [{ identityGcGrace: 'soon' }, '--identity-gc-grace: "soon" is not a duration like 30s, 15m or 250ms'],
   [{ identityGcInterval: '0s' }, '--identity-gc-interval must be positive'],
+  [{ renewDeadline: '20s' }, 'leader election: leaseDuration must be longer than renewDeadline'],
+  [{ leaseDuration: '15500ms' }, 'leader election: leaseDuration must be whole seconds (Lease field is an integer)'],
   [{ healthPort: '70000' }, '--health-port must be an integer from 0 to 65535, got "70000"'],
 ])('rejects %o', (over, message) => {
   expect(parseOperatorFlags({ ...flags, ...over })).toEqual({ ok: false, error: message, retry: false });

@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { isMaxConnectedClusters, validateClusterId, validateClusterName, type MaxConnectedClusters } from '../clustermesh/cluster.js';
+import { validateTiming } from '../k8s/leader-election-core.js';
 import { fail, ok, type Result } from '../lib/result.js';
 
 export interface OperatorFlags {
@@ -77,6 +78,13 @@ export function parseOperatorFlags(f: OperatorFlags, pid = process.pid, host = h
   }
   if (values['--identity-gc-interval']! <= 0) return fail('--identity-gc-interval must be positive');
   if (f.namespace === '') return fail('--namespace must not be empty');
+  const timing = {
+    leaseDurationSeconds: values['--lease-duration']! / 1000,
+    renewDeadlineSeconds: values['--renew-deadline']! / 1000,
+    retryPeriodSeconds: values['--retry-period']! / 1000,
+  };
+  const badTiming = validateTiming(timing);
+  if (badTiming) return fail(`leader election: ${badTiming}`);
   return ok({
     ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
     ...(f.context ? { context: f.context } : {}),
@@ -88,8 +96,6 @@ export function parseOperatorFlags(f: OperatorFlags, pid = process.pid, host = h
     healthPort: port.value,
     gcIntervalMs: values['--identity-gc-interval']!,
     gcGraceMs: values['--identity-gc-grace']!,
-    leaseDurationSeconds: values['--lease-duration']! / 1000,
-    renewDeadlineSeconds: values['--renew-deadline']! / 1000,
-    retryPeriodSeconds: values['--retry-period']! / 1000,
+    ...timing,
   });
 }
