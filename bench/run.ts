@@ -5,6 +5,7 @@
  */
 const benches: Record<string, () => Promise<{ run: () => Promise<unknown> }>> = {
   sandbox: () => import('./sandbox.js'),
+  apiserver: () => import('./apiserver.js'),
   datapath: () => import('./datapath.js'),
 };
 

@@ -54,6 +54,21 @@ export function rfc3339(d: Date = new Date()): string {
 
 type Obj = { metadata?: { name?: string; namespace?: string } };
 
+/** Units projected per step of a full sync, and how many steps' writes may be outstanding. */
+const FULL_SYNC_CHUNK = 1_024;
+const CHUNKS_IN_FLIGHT = 2;
+
+/** When the phases of the initial sync ended (ms since the epoch), for health details and the bench. */
+export interface InitialSyncTiming {
+  readonly startedAt: number;
+  /** Every informer has delivered its first list. */
+  readonly informersSyncedAt: number;
+  /** etcd holds the full projection (before cluster config, canaries and heartbeat). */
+  readonly writtenAt: number;
+  /** Keys under the owned prefixes after the initial sync. */
+  readonly keys: number;
+}
+
 export class Publisher implements Module {
   private readonly informers = new Map<SourceKind, Informer<Obj>>();
   private readonly sliceIndex = new SliceIndex();
@@ -72,6 +87,7 @@ export class Publisher implements Module {
   private ready = false;
   private lastError: string | undefined;
   private retryDelayMs = 100;
+  private timing: InitialSyncTiming | undefined;
 
   constructor(private readonly opts: PublisherOptions) {
     this.leased = new LeasedKeys(opts.kv, { ttlSeconds: opts.leaseTtlSeconds ?? 60, log: opts.log.child({ part: 'leased-keys' }) });
@@ -128,13 +144,16 @@ export class Publisher implements Module {
 
   async start(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => void this.stop(), { once: true });
+    const startedAt = Date.now();
     await Promise.all([...this.informers.values()].map((i) => i.start(signal)));
     await Promise.all([...this.informers.values()].map((i) => i.whenSynced()));
     if (this.stopped) return;
-    this.opts.log.info('informers synced; comparing etcd with the cluster');
+    const informersSyncedAt = Date.now();
+    this.opts.log.info('informers synced; comparing etcd with the cluster', { ms: informersSyncedAt - startedAt });
     await this.pump();
     while (this.needFullSync && !this.stopped) await this.pump();
     if (this.stopped) return;
+    this.timing = { startedAt, informersSyncedAt, writtenAt: Date.now(), keys: this.written.size };
     await this.startLeasedKeys();
     if (this.stopped) return;
     this.ready = true;
@@ -260,21 +279,47 @@ export class Publisher implements Module {
   }
 
   private async fullSync(): Promise<boolean> {
+    const t0 = Date.now();
     const current = await this.listOwned();
     if (!current.ok) return this.failed('listing etcd', current.error.message);
-    // Everything dirty so far is covered by recomputing every unit from the caches now.
+    // Everything dirty so far is covered by recomputing every unit from the caches now;
+    // events during the sync mark their units dirty again and are written afterwards.
     this.dirty.clear();
-    // Units whose object is gone recompute to nothing, which drops their entries.
-    this.recompute(new Set([...allUnits(this.caches()), ...this.desired.units(), ...this.rejections.keys()]));
-    const d = diff(current.value, this.desired.entries);
-    const ops: TxnOp[] = [...d.deletes.map((key): TxnOp => ({ op: 'delete', key })), ...d.puts.map(([key, value]): TxnOp => ({ op: 'put', key, value }))];
     this.written.clear();
     for (const [k, v] of current.value) this.written.set(k, v);
-    if (!(await this.apply(ops))) return this.failed('full sync write', this.lastError ?? 'unknown');
+    // Units whose object is gone recompute to nothing, which drops their entries.
+    const units = [...new Set([...allUnits(this.caches()), ...this.desired.units(), ...this.rejections.keys()])];
+    const stats = { listMs: Date.now() - t0, puts: 0, deletes: 0 };
+    if (!(await this.writeInChunks(units, stats))) return this.failed('full sync write', this.lastError ?? 'unknown');
+    // Left: keys in etcd that no unit produces (objects deleted while this process was away).
+    const d = diff(this.written, this.desired.entries);
+    const rest: TxnOp[] = [...d.deletes.map((key): TxnOp => ({ op: 'delete', key })), ...d.puts.map(([key, value]): TxnOp => ({ op: 'put', key, value }))];
+    if (!(await this.apply(rest))) return this.failed('full sync write', this.lastError ?? 'unknown');
     this.needFullSync = false;
     this.opts.metrics.fullSyncs.inc({ outcome: 'success' });
-    this.opts.log.info('etcd matches the cluster', { keys: this.written.size, puts: d.puts.length, deletes: d.deletes.length });
+    this.opts.log.info('etcd matches the cluster', {
+      keys: this.written.size, puts: stats.puts + d.puts.length, deletes: stats.deletes + d.deletes.length, listMs: stats.listMs, totalMs: Date.now() - t0,
+    });
     return true;
+  }
+
+  /**
+   * Projects units a chunk at a time and sends each chunk's writes before projecting the next,
+   * so projection (CPU here) and etcd's work overlap instead of adding up.
+   */
+  private async writeInChunks(units: readonly Unit[], stats: { puts: number; deletes: number }): Promise<boolean> {
+    const inFlight: Promise<boolean>[] = [];
+    let allOk = true;
+    for (let i = 0; i < units.length && allOk; i += FULL_SYNC_CHUNK) {
+      const ops = opsFor(this.recompute(units.slice(i, i + FULL_SYNC_CHUNK)), this.desired.entries, this.written);
+      for (const op of ops) stats[op.op === 'put' ? 'puts' : 'deletes']++;
+      inFlight.push(this.apply(ops));
+      if (inFlight.length >= CHUNKS_IN_FLIGHT) allOk = (await inFlight.shift()!) && allOk;
+      // Let the gRPC stream flush the requests just queued before the next synchronous chunk.
+      await new Promise((r) => setImmediate(r));
+    }
+    for (const w of inFlight) allOk = (await w) && allOk;
+    return allOk;
   }
 
   private async flushDirty(): Promise<boolean> {
@@ -335,6 +380,10 @@ export class Publisher implements Module {
       ...(this.lastError ? { message: this.lastError } : {}),
       details: { keys: this.written.size, dirty: this.dirty.size, rejectedObjects: this.rejections.size },
     };
+  }
+
+  initialSyncTiming(): InitialSyncTiming | undefined {
+    return this.timing;
   }
 
   /** For tests and the bench: resolves once nothing is pending and etcd holds the projection. */
