@@ -3,6 +3,7 @@ import { registerOperatorCommands } from '../operator/cli.js';
 import { registerAgentCommands } from '../agent/cli.js';
 import { registerSandboxCommands } from '../sandbox/cli.js';
 import { registerClustermeshApiserverCommands } from '../clustermesh-apiserver/cli.js';
+import { registerClustermeshCommands } from '../clustermesh-cli/cli.js';
 
 /**
  * The single executable: every process (sandbox, apiserver, agent, operator) and the
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerClustermeshApiserverCommands(program);
   registerOperatorCommands(program);
+  registerClustermeshCommands(program);
   return program;
 }
 
