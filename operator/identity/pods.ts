@@ -67,6 +67,19 @@ function needsIdentity(pod: Pod): boolean {
   return !pod.spec.hostNetwork && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed';
 }
 
+// Informer caches hand the same pod object back every round until it changes: parse it once.
+const parsedPods = new WeakMap<object, ReturnType<typeof podSchema.safeParse>>();
+
+function parsePod(raw: unknown): ReturnType<typeof podSchema.safeParse> {
+  if (raw === null || typeof raw !== 'object') return podSchema.safeParse(raw);
+  let parsed = parsedPods.get(raw);
+  if (parsed === undefined) {
+    parsed = podSchema.safeParse(raw);
+    parsedPods.set(raw, parsed);
+  }
+  return parsed;
+}
+
 /** `namespaceLabels`: namespace name → its labels (absent namespace → no namespace labels). */
 export function podIdentities(
   pods: readonly unknown[],
@@ -77,7 +90,7 @@ export function podIdentities(
   const valid = new Map<string, Pod>();
   const rejected: PodRejection[] = [];
   for (const raw of pods) {
-    const parsed = podSchema.safeParse(raw);
+    const parsed = parsePod(raw);
     if (!parsed.success) {
       const meta = (raw as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
       rejected.push({
