@@ -34,7 +34,7 @@ async function startOperator(identity: string): Promise<{ op: Operator; registry
   const abort = new AbortController();
   running.push({ op, abort });
   await op.start(abort.signal);
-  await eventually(async () => expect(op.health()).toMatchObject({ ready: true }));
+  await eventually(async () => expect(op.health()).toMatchObject({ ready: true }), 30_000);
   return { op, registry };
 }
 
