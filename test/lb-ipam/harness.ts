@@ -99,6 +99,8 @@ export interface LbIpamWorld {
   kubectl(args: readonly string[], stdin?: string): Promise<KubectlResult>;
   /** `kubectl apply -f -`; throws with kubectl's stderr when it fails. */
   apply(...docs: string[]): Promise<void>;
+  /** `kubectl create -f -`: no read before each write, for bulk creation. */
+  create(...docs: string[]): Promise<void>;
   namespace(name: string): Promise<void>;
   /** status.loadBalancer.ingress IPs of a service, as `kubectl get -o json` shows them. */
   ingress(ns: string, name: string): Promise<string[]>;
@@ -174,6 +176,9 @@ export function withLbIpamWorld(options: Partial<Options> = {}): LbIpamWorld {
     kubectl: run,
     async apply(...docs) {
       await must(['apply', '-f', '-'], docs.join('\n---\n'));
+    },
+    async create(...docs) {
+      await must(['create', '-f', '-'], docs.join('\n---\n'));
     },
     async namespace(name) {
       await must(['create', 'namespace', name]);
