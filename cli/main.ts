@@ -3,6 +3,7 @@ import { registerOperatorCommands } from '../operator/cli.js';
 import { registerAgentCommands } from '../agent/cli.js';
 import { registerSandboxCommands } from '../sandbox/cli.js';
 import { registerClustermeshApiserverCommands } from '../clustermesh-apiserver/cli.js';
+import { registerBpfCommands } from '../datapath/cli.js';
 import { registerClustermeshCommands } from '../clustermesh-cli/cli.js';
 
 /**
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerClustermeshApiserverCommands(program);
   registerOperatorCommands(program);
+  registerBpfCommands(program);
   registerClustermeshCommands(program);
   return program;
 }
