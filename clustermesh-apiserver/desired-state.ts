@@ -6,9 +6,19 @@
 import type { TxnOp } from '../kvstore/types.js';
 import type { Unit } from './units.js';
 
+type Entries = readonly (readonly [string, string])[];
+
+function valueIn(entries: Entries | undefined, key: string): string | undefined {
+  if (entries === undefined) return undefined;
+  for (const [k, v] of entries) if (k === key) return v;
+  return undefined;
+}
+
 export class DesiredState {
-  private readonly byUnit = new Map<Unit, Map<string, string>>();
-  private readonly owners = new Map<string, Set<Unit>>();
+  // Units have one or two entries, and a key almost always one owner: small arrays and a
+  // plain unit instead of a Set keep a full sync of 100k units light on allocation.
+  private readonly byUnit = new Map<Unit, Entries>();
+  private readonly owners = new Map<string, Unit | Set<Unit>>();
   private readonly values = new Map<string, string>();
 
   get entries(): ReadonlyMap<string, string> {
@@ -21,33 +31,44 @@ export class DesiredState {
   }
 
   /** Replaces a unit's entries; returns the keys whose desired value may have changed. */
-  set(unit: Unit, entries: readonly (readonly [string, string])[]): string[] {
+  set(unit: Unit, entries: Entries): string[] {
     const before = this.byUnit.get(unit);
-    const after = new Map(entries);
     const touched: string[] = [];
-    for (const key of before?.keys() ?? []) {
-      if (after.has(key)) continue;
+    for (const [key] of before ?? []) {
+      if (valueIn(entries, key) !== undefined) continue;
       touched.push(key);
-      const owners = this.owners.get(key)!;
-      owners.delete(unit);
-      if (owners.size === 0) {
-        this.owners.delete(key);
-        this.values.delete(key);
-      } else {
-        this.values.set(key, this.byUnit.get([...owners][owners.size - 1]!)!.get(key)!);
-      }
+      this.release(key, unit);
     }
-    for (const [key, value] of after) {
-      if (before?.get(key) === value) continue;
+    for (const [key, value] of entries) {
+      if (valueIn(before, key) === value) continue;
       touched.push(key);
-      const owners = this.owners.get(key) ?? new Set<Unit>();
-      owners.add(unit);
-      this.owners.set(key, owners);
+      this.claim(key, unit);
       this.values.set(key, value);
     }
-    if (after.size === 0) this.byUnit.delete(unit);
-    else this.byUnit.set(unit, after);
+    if (entries.length === 0) this.byUnit.delete(unit);
+    else this.byUnit.set(unit, entries);
     return touched;
+  }
+
+  private claim(key: string, unit: Unit): void {
+    const owners = this.owners.get(key);
+    if (owners === undefined || owners === unit) this.owners.set(key, unit);
+    else if (typeof owners === 'string') this.owners.set(key, new Set([owners, unit]));
+    else owners.add(unit);
+  }
+
+  private release(key: string, unit: Unit): void {
+    const owners = this.owners.get(key);
+    if (owners === unit) {
+      this.owners.delete(key);
+      this.values.delete(key);
+      return;
+    }
+    if (typeof owners === 'string' || owners === undefined) return;
+    owners.delete(unit);
+    const rest = [...owners];
+    if (rest.length === 1) this.owners.set(key, rest[0]!);
+    this.values.set(key, valueIn(this.byUnit.get(rest[rest.length - 1]!), key)!);
   }
 }
 

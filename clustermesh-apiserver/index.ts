@@ -81,6 +81,8 @@ export async function startApiserver(
   }
   const abort = new AbortController();
   const initialSync = publisher.start(abort.signal);
+  // Handled here so a failure never becomes an unhandled rejection; callers may still await it.
+  initialSync.catch((err: unknown) => log.error('initial sync failed', { err }));
   const stop = async (): Promise<void> => {
     abort.abort();
     await publisher.stop();

@@ -14,6 +14,7 @@ import { LeasedKeys } from '../kvstore/lease-keeper.js';
 import type { KvClient, KvResult, TxnOp } from '../kvstore/types.js';
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
+import { BatchWriter } from './batch-writer.js';
 import { DesiredState, opsFor, recordOps } from './desired-state.js';
 import { reasonClass, type PublisherMetrics } from './metrics.js';
 import type { ProjectionOptions, Rejection } from './options.js';
@@ -54,9 +55,8 @@ export function rfc3339(d: Date = new Date()): string {
 
 type Obj = { metadata?: { name?: string; namespace?: string } };
 
-/** Units projected per step of a full sync, and how many steps' writes may be outstanding. */
-const FULL_SYNC_CHUNK = 1_024;
-const CHUNKS_IN_FLIGHT = 2;
+/** Units projected per step of a full sync before the writer gets a chance to send. */
+const FULL_SYNC_CHUNK = 256;
 
 /** When the phases of the initial sync ended (ms since the epoch), for health details and the bench. */
 export interface InitialSyncTiming {
@@ -91,6 +91,8 @@ export class Publisher implements Module {
 
   constructor(private readonly opts: PublisherOptions) {
     this.leased = new LeasedKeys(opts.kv, { ttlSeconds: opts.leaseTtlSeconds ?? 60, log: opts.log.child({ part: 'leased-keys' }) });
+    // A lost lease means etcd was unreachable or restarted: what it holds is verified again.
+    this.leased.onRenewed(() => this.resyncSoon('lease renewed'));
     for (const { kind, ref } of sources) {
       const on = (obj: Obj | undefined, old: Obj | undefined) => this.onEvent(kind, obj, old);
       this.informers.set(
@@ -145,8 +147,14 @@ export class Publisher implements Module {
   async start(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => void this.stop(), { once: true });
     const startedAt = Date.now();
-    await Promise.all([...this.informers.values()].map((i) => i.start(signal)));
-    await Promise.all([...this.informers.values()].map((i) => i.whenSynced()));
+    // stop() stops the informers; they are not given the signal (one listener per informer).
+    await Promise.all([...this.informers.values()].map((i) => i.start()));
+    try {
+      await Promise.all([...this.informers.values()].map((i) => i.whenSynced()));
+    } catch (err) {
+      if (this.stopped) return; // stopped before the first list arrived
+      throw err;
+    }
     if (this.stopped) return;
     const informersSyncedAt = Date.now();
     this.opts.log.info('informers synced; comparing etcd with the cluster', { ms: informersSyncedAt - startedAt });
@@ -174,11 +182,18 @@ export class Publisher implements Module {
   private every(ms: number, run: () => Promise<KvResult<void>>): void {
     const t = setInterval(() => {
       void run().then((r) => {
-        if (!r.ok) this.opts.log.warn('periodic etcd write failed', { err: r.error.message });
+        if (!r.ok) this.resyncSoon(`periodic etcd write failed: ${r.error.message}`);
       });
     }, ms);
     t.unref();
     this.timers.push(t);
+  }
+
+  private resyncSoon(why: string): void {
+    if (this.stopped || !this.ready) return;
+    this.opts.log.warn('comparing etcd with the cluster again', { why });
+    this.needFullSync = true;
+    void this.pump();
   }
 
   private putClusterConfig(): Promise<KvResult<void>> {
@@ -304,22 +319,38 @@ export class Publisher implements Module {
   }
 
   /**
-   * Projects units a chunk at a time and sends each chunk's writes before projecting the next,
-   * so projection (CPU here) and etcd's work overlap instead of adding up.
+   * Projects units a chunk at a time and hands each chunk's writes to a pipeline of etcd
+   * transactions that runs while the next chunk is projected.
    */
   private async writeInChunks(units: readonly Unit[], stats: { puts: number; deletes: number }): Promise<boolean> {
-    const inFlight: Promise<boolean>[] = [];
-    let allOk = true;
-    for (let i = 0; i < units.length && allOk; i += FULL_SYNC_CHUNK) {
+    const writer = new BatchWriter(this.opts.kv, {
+      batchSize: this.opts.batchSize ?? 128,
+      workers: 8,
+      onApplied: (ops) => {
+        recordOps(this.written, ops);
+        this.countWrites(ops);
+      },
+    });
+    const end = this.opts.metrics.kvOps.startTimer({ scope: 'cilium/state', kind: 'clustermesh-apiserver', action: 'update' });
+    for (let i = 0; i < units.length && !writer.failed; i += FULL_SYNC_CHUNK) {
       const ops = opsFor(this.recompute(units.slice(i, i + FULL_SYNC_CHUNK)), this.desired.entries, this.written);
       for (const op of ops) stats[op.op === 'put' ? 'puts' : 'deletes']++;
-      inFlight.push(this.apply(ops));
-      if (inFlight.length >= CHUNKS_IN_FLIGHT) allOk = (await inFlight.shift()!) && allOk;
-      // Let the gRPC stream flush the requests just queued before the next synchronous chunk.
+      writer.push(ops);
+      await writer.backpressure();
+      // Lets the gRPC stream flush the requests just queued before the next synchronous chunk.
       await new Promise((r) => setImmediate(r));
     }
-    for (const w of inFlight) allOk = (await w) && allOk;
-    return allOk;
+    const failure = await writer.drain();
+    end({ outcome: failure ? 'failure' : 'success' });
+    if (failure) this.lastError = failure.message;
+    return failure === undefined;
+  }
+
+  private countWrites(ops: readonly TxnOp[]): void {
+    let puts = 0;
+    for (const op of ops) if (op.op === 'put') puts++;
+    if (puts > 0) this.opts.metrics.keysWritten.inc({ op: 'put' }, puts);
+    if (ops.length > puts) this.opts.metrics.keysWritten.inc({ op: 'delete' }, ops.length - puts);
   }
 
   private async flushDirty(): Promise<boolean> {
@@ -348,7 +379,7 @@ export class Publisher implements Module {
       return false;
     }
     recordOps(this.written, ops);
-    for (const op of ops) this.opts.metrics.keysWritten.inc({ op: op.op });
+    this.countWrites(ops);
     return true;
   }
 
