@@ -8,6 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { createLeaderElector, type LeaderElector } from '../k8s/leader-election.js';
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
+import { createLbIpamController } from '../lb-ipam/index.js';
 import { createIdentityController, type IdentityMetrics } from './identity/controller.js';
 import type { ClusterInfo } from './identity/reconcile.js';
 
@@ -53,6 +54,7 @@ export function createOperator(opts: OperatorOptions): Operator {
   const metrics = identityMetrics(opts.registry);
   const leaderGauge = new Gauge({ name: 'meshlb_operator_is_leader', help: '1 while this operator holds the lease', registers: [opts.registry] });
   let controller: Module | undefined;
+  let lbIpam: Module | undefined;
 
   const lead = async (signal: AbortSignal): Promise<void> => {
     leaderGauge.set(1);
@@ -60,8 +62,10 @@ export function createOperator(opts: OperatorOptions): Operator {
       kc: opts.kc, cluster: opts.cluster, graceMs: opts.gcGraceMs, gcIntervalMs: opts.gcIntervalMs, logger: log, metrics,
     });
     controller = c;
-    // Losing the lease aborts `signal`, which stops the controller and its informers.
-    await c.start(signal);
+    const l = createLbIpamController({ kc: opts.kc, registry: opts.registry, logger: log });
+    lbIpam = l;
+    // Losing the lease aborts `signal`, which stops the controllers and their informers.
+    await Promise.all([c.start(signal), l.start(signal)]);
   };
 
   const elector: LeaderElector = createLeaderElector({
@@ -77,8 +81,11 @@ export function createOperator(opts: OperatorOptions): Operator {
     onStoppedLeading: () => {
       leaderGauge.set(0);
       const c = controller;
+      const l = lbIpam;
       controller = undefined;
+      lbIpam = undefined;
       void c?.stop();
+      void l?.stop();
     },
   });
 
@@ -86,21 +93,24 @@ export function createOperator(opts: OperatorOptions): Operator {
     start: (signal) => elector.start(signal),
     async stop() {
       const c = controller;
+      const l = lbIpam;
       await elector.stop();
       await c?.stop();
+      await l?.stop();
     },
     isLeader: () => elector.isLeader(),
     health(): HealthReport {
       const leading = elector.isLeader();
       const c = controller?.health();
+      const l = lbIpam?.health();
       const leader = elector.leader();
       return {
         name: 'operator',
         healthy: true,
         // Only the leader serves: a standby is alive (healthz) but not ready.
-        ready: leading && c?.ready === true,
+        ready: leading && c?.ready === true && l?.ready === true,
         message: leading ? (c?.message ?? (c?.ready ? 'leading' : 'leading, syncing')) : `standby; leader is ${leader ?? 'unknown'}`,
-        details: { isLeader: leading, leader: leader ?? null, ...(c?.details ?? {}) },
+        details: { isLeader: leading, leader: leader ?? null, ...(c?.details ?? {}), ...(l ? { lbIpam: l.details } : {}) },
       };
     },
   };
