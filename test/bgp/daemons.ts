@@ -155,3 +155,80 @@ export async function birdProtocolState(dir: string, name: string): Promise<stri
   const line = text.split('\n').find((l) => l.startsWith(name));
   return line ?? '';
 }
+
+// ---- GoBGP ----
+
+export interface SimpleSpec {
+  readonly address: string;
+  readonly port: number;
+  readonly asn: number;
+  readonly neighbors: readonly { readonly address: string; readonly asn: number }[];
+  /** GoBGP's gRPC API port (on 127.0.0.1). */
+  readonly apiPort?: number;
+}
+
+export function gobgpConfig(s: SimpleSpec): string {
+  const ns = s.neighbors.map(
+    (n) => `
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "${n.address}"
+    peer-as = ${n.asn}
+  [neighbors.transport.config]
+    passive-mode = true
+    local-address = "${s.address}"
+  [neighbors.ebgp-multihop.config]
+    enabled = ${n.asn !== s.asn}
+    multihop-ttl = 255
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv6-unicast"`,
+  );
+  return `[global.config]
+  as = ${s.asn}
+  router-id = "${s.address}"
+  port = ${s.port}
+  local-address-list = ["${s.address}"]
+${ns.join('\n')}
+`;
+}
+
+export function startGobgp(dir: string, spec: SimpleSpec): Daemon {
+  writeFileSync(join(dir, 'gobgpd.toml'), gobgpConfig(spec));
+  return startProcess(dir, 'gobgpd', ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', `127.0.0.1:${spec.apiPort ?? 50052}`, '--pprof-disable', '-p']);
+}
+
+export async function gobgp(apiPort: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('gobgp', ['-u', '127.0.0.1', '-p', String(apiPort), ...args], { maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
+}
+
+// ---- FRR ----
+
+export function frrConfig(s: SimpleSpec): string {
+  const lines = [`router bgp ${s.asn}`, ` bgp router-id ${s.address}`, ' no bgp ebgp-requires-policy', ' no bgp network import-check'];
+  for (const n of s.neighbors) {
+    lines.push(` neighbor ${n.address} remote-as ${n.asn}`, ` neighbor ${n.address} passive`, ` neighbor ${n.address} disable-connected-check`);
+    if (n.asn !== s.asn) lines.push(` neighbor ${n.address} ebgp-multihop 255`);
+  }
+  lines.push(' address-family ipv6 unicast');
+  for (const n of s.neighbors) lines.push(`  neighbor ${n.address} activate`);
+  lines.push(' exit-address-family');
+  return lines.join('\n') + '\n';
+}
+
+export function startFrr(dir: string, spec: SimpleSpec): Daemon {
+  writeFileSync(join(dir, 'bgpd.conf'), frrConfig(spec));
+  return startProcess(dir, '/usr/lib/frr/bgpd', [
+    '-f', join(dir, 'bgpd.conf'), '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-Z', '-S',
+    '-p', String(spec.port), '-l', spec.address, '-P', '0',
+  ]);
+}
+
+export async function vtysh(dir: string, cmd: string): Promise<string> {
+  const { stdout } = await run('vtysh', ['--vty_socket', dir, '-c', cmd], { maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
+}
