@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { isMaxConnectedClusters } from '../clustermesh/cluster.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { createLogger } from '../lib/log.js';
+import { createDatapath, isDatapathKind } from '../datapath/index.js';
 import { startAgent } from './agent.js';
 
 function integer(flag: string, min: number, max: number): (v: string) => number {
@@ -31,6 +32,8 @@ interface AgentFlags {
   clustermeshConfig?: string;
   clustermeshCacheTtl: number;
   statusPort: number;
+  datapath: string;
+  bpfRoot?: string;
 }
 
 export async function runAgentProcess(o: AgentFlags): Promise<number> {
@@ -59,11 +62,30 @@ export async function runAgentProcess(o: AgentFlags): Promise<number> {
     log.error('agent failed to start', { err: agent.error });
     return 1;
   }
+  const a = agent.value;
+  if (!isDatapathKind(o.datapath)) {
+    log.error('--datapath must be memory or bpf', { value: o.datapath });
+    await a.stop();
+    return 2;
+  }
+  const datapath = createDatapath({
+    kind: o.datapath,
+    bpfRoot: o.bpfRoot,
+    source: { current: () => a.services(), onChange: (l) => a.onTableChange((keys) => l(keys)) },
+    log: log.child({ component: 'datapath' }),
+  });
+  if (!datapath.ok) {
+    log.error('datapath cannot start', { err: datapath.error });
+    await a.stop();
+    return 1;
+  }
+  await datapath.value.start(new AbortController().signal);
   process.stdout.write(`agent status: ${agent.value.statusUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  await datapath.value.stop();
   await agent.value.stop();
   return 0;
 }
@@ -81,6 +103,8 @@ export function registerAgentCommands(program: Command): void {
     .option('--clustermesh-config <dir>', 'directory with one config file per remote cluster')
     .option('--clustermesh-cache-ttl <duration>', "revoke a disconnected cluster's services after this long (0: never)", parseDuration, 0)
     .option('--status-port <port>', 'status API port on 127.0.0.1 (0: any free port)', integer('--status-port', 0, 65535), 9876)
+    .option('--datapath <kind>', 'where service maps are programmed: memory or bpf (pinned BPF maps)', 'memory')
+    .option('--bpf-root <dir>', 'bpffs directory for the pinned maps (--datapath bpf)', '/sys/fs/bpf/meshlb')
     .action(async (o: AgentFlags) => {
       process.exitCode = await runAgentProcess(o);
     });

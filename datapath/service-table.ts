@@ -32,8 +32,8 @@ export const tableBackendSchema = z.object({
 export const tableServiceSchema = z.object({
   namespace: z.string(),
   name: z.string(),
-  frontends: z.array(tableFrontendSchema),
-  backends: z.array(tableBackendSchema),
+  frontends: z.array(tableFrontendSchema).readonly(),
+  backends: z.array(tableBackendSchema).readonly(),
 });
 
 export const serviceTableSchema = z.array(tableServiceSchema);
