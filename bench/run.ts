@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<unknown> }>> = 
   sandbox: () => import('./sandbox.js'),
   apiserver: () => import('./apiserver.js'),
   datapath: () => import('./datapath.js'),
+  bgp: () => import('./bgp.js'),
   lbipam: () => import('./lbipam.js'),
 };
 
