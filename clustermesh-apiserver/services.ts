@@ -74,18 +74,23 @@ function sliceBackends(slice: K8sEndpointSlice, into: Backends): Result<void> {
     if (p.port === null || p.port === undefined) continue;
     ports[p.name ?? ''] = { protocol: p.protocol, port: p.port };
   }
+  // Every address is validated (a bad one rejects the slice) before any is used; each is
+  // parsed once.
+  const canonical = new Map<string, string>();
+  const family = slice.addressType === 'IPv4' ? 4 : 6;
   for (const endpoint of slice.endpoints ?? []) {
     for (const address of endpoint.addresses) {
       const ip = parseIp(address);
-      if (!ip || `IPv${ip.family}` !== slice.addressType) {
+      if (!ip || ip.family !== family) {
         return fail(`endpoint address ${JSON.stringify(address)} is not an ${slice.addressType} address`);
       }
+      canonical.set(address, ip.text);
     }
   }
   for (const endpoint of slice.endpoints ?? []) {
     if (!endpointActive(endpoint)) continue;
     for (const address of endpoint.addresses) {
-      const ip = parseIp(address)!.text;
+      const ip = canonical.get(address)!;
       into.byIp[ip] = { ...into.byIp[ip], ...ports };
       if (endpoint.hostname) into.hostnames[ip] = endpoint.hostname;
     }
