@@ -48,7 +48,7 @@ export function registerClustermeshCommands(
     .option('--destination-context <name>', 'destination cluster context (repeat for mesh mode)', collect, [])
     .option('--connection-mode <mode>', CONNECTION_MODES.join('|'), connectionMode, 'bidirectional')
     .option('--allow-mismatching-ca', 'connect clusters whose certificate authorities differ', false)
-    .option('--config-dir-path <dir>', "where the agents mount the cilium-clustermesh Secret", DEFAULT_CONFIG_DIR)
+    .option('--config-dir-path <dir>', "where the agents mount the cilium-clustermesh Secret; {cluster} is replaced by the local cluster's name", DEFAULT_CONFIG_DIR)
     .action(async (o: Common & { destinationContext: string[]; connectionMode: ConnectionMode; allowMismatchingCa: boolean; configDirPath: string }) =>
       setExit(
         await runConnect(

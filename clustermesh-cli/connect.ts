@@ -9,6 +9,7 @@ import { openContext, readClusterSide, readIdentity, type ClusterHandle } from '
 import type { CliIo } from './io.js';
 import {
   MESH_SECRET_NAME,
+  configDirFor,
   NAMESPACE,
   connectPatch,
   connectionDirections,
@@ -85,7 +86,7 @@ export async function runConnect(o: ConnectOptions, io: CliIo): Promise<number> 
   for (const { handle, side } of sides.values()) {
     const remotes = directions.value.filter((d) => d.local === handle.context).map((d) => sides.get(d.remote)!.side);
     if (remotes.length === 0) continue;
-    const entries = Object.assign({}, ...remotes.map((r) => remoteEntries(r, o.configDirPath))) as Record<string, string>;
+    const entries = Object.assign({}, ...remotes.map((r) => remoteEntries(r, configDirFor(o.configDirPath, side.name)))) as Record<string, string>;
     const written = await writeEntries(handle.kc, entries);
     if (!written.ok) return refuse(io, `context ${handle.context}: writing Secret ${NAMESPACE}/${MESH_SECRET_NAME}: ${written.error}`);
     for (const r of remotes) io.out(`✅ ${side.name} is configured to connect to ${r.name} (${r.endpoints.join(', ')})\n`);

@@ -205,6 +205,15 @@ export function remoteConfigYaml(remote: Pick<ClusterSide, 'name' | 'endpoints'>
   });
 }
 
+/**
+ * The mount directory as the local cluster's agents see it. `{cluster}` in the flag stands for
+ * the local cluster's name, for setups (the sandbox) where each cluster's agents mount the
+ * Secret somewhere else.
+ */
+export function configDirFor(template: string, localCluster: string): string {
+  return template.replaceAll('{cluster}', localCluster);
+}
+
 /** The plain-text Secret entries that configure one local cluster to read `remote`. */
 export function remoteEntries(remote: ClusterSide, configDirPath: string): Record<string, string> {
   const f = remoteFileNames(remote.name);

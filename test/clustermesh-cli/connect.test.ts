@@ -87,6 +87,12 @@ describe('connect', () => {
     expect((await clusters.meshSecret('a'))!['c3']).toContain('/var/lib/cilium/clustermesh/c3.etcd-client.crt');
   });
 
+  test('{cluster} in --config-dir-path is each local side\'s own name', async () => {
+    expect((await cli('connect', '--context', 'a', '--destination-context', 'b', '--config-dir-path', '/sandbox/{cluster}/mesh')).code).toBe(0);
+    expect((await clusters.meshSecret('a'))!['c2']).toContain('cert-file: /sandbox/c1/mesh/c2.etcd-client.crt');
+    expect((await clusters.meshSecret('b'))!['c1']).toContain('cert-file: /sandbox/c2/mesh/c1.etcd-client.crt');
+  });
+
   test('mesh connects every pair, keeping existing entries', async () => {
     const r = await cli('connect', '--context', 'a', '--destination-context', 'b', '--destination-context', 'c', '--connection-mode', 'mesh');
     expect(r.code).toBe(0);
