@@ -1,3 +1,4 @@
+import { basename, isAbsolute, join } from 'node:path';
 /**
  * The agent's per-remote-cluster configuration: the `cilium-clustermesh` Secret mounted as a
  * directory, one file per remote cluster named after it. The adapter lists the directory and
@@ -142,4 +143,30 @@ export function diffConfigs(
 /** Code-point order, independent of locale, so output is identical on every machine. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Certificate paths in a config file say where `clustermesh connect` assumed the Secret is
+ * mounted (Cilium: /var/lib/cilium/clustermesh/). An agent that has the Secret in another
+ * directory (the sandbox, an agent outside a pod) has the same files there, so relative paths
+ * and absolute paths whose file is absent are looked up by file name in its config directory.
+ */
+export function resolveConfigPaths(
+  config: RemoteConfig,
+  dir: string,
+  namesInDir: ReadonlySet<string>,
+  exists: (path: string) => boolean,
+): RemoteConfig {
+  const resolve = (p: string | undefined): string | undefined => {
+    if (p === undefined || p === '') return p;
+    if (isAbsolute(p) && exists(p)) return p;
+    const local = basename(p);
+    return namesInDir.has(local) ? join(dir, local) : isAbsolute(p) ? p : join(dir, p);
+  };
+  return {
+    ...config,
+    trustedCaFile: resolve(config.trustedCaFile),
+    certFile: resolve(config.certFile),
+    keyFile: resolve(config.keyFile),
+  };
 }

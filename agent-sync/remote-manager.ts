@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 /**
  * Follows the clustermesh config directory (the `cilium-clustermesh` Secret mounted as a
  * volume) and keeps one RemoteCluster per config file: added → connect, changed (content
@@ -13,7 +14,14 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.js';
-import { diffConfigs, parseConfigDir, type ConfigFile, type RejectedFile, type RemoteConfig } from './config-dir.js';
+import {
+  diffConfigs,
+  parseConfigDir,
+  resolveConfigPaths,
+  type ConfigFile,
+  type RejectedFile,
+  type RemoteConfig,
+} from './config-dir.js';
 import { RemoteCluster, type RemoteClusterOptions } from './remote-cluster.js';
 
 export interface RemoteManagerOptions {
@@ -74,9 +82,11 @@ export class RemoteManager {
 
   /** Scans are serialised: a change during a scan is picked up by the next one. */
   rescan(): Promise<void> {
-    this.scanning = this.scanning.then(() => this.scan()).catch((err: unknown) => {
-      this.o.log.error('clustermesh config scan failed', { dir: this.o.dir, err });
-    });
+    this.scanning = this.scanning
+      .then(() => this.scan())
+      .catch((err: unknown) => {
+        this.o.log.error('clustermesh config scan failed', { dir: this.o.dir, err });
+      });
     return this.scanning;
   }
 
@@ -100,7 +110,10 @@ export class RemoteManager {
         this.watcher = undefined;
       });
     } catch (err) {
-      this.o.log.debug('cannot watch the clustermesh config directory yet; polling', { dir: this.o.dir, err });
+      this.o.log.debug('cannot watch the clustermesh config directory yet; polling', {
+        dir: this.o.dir,
+        err,
+      });
     }
   }
 
@@ -115,7 +128,8 @@ export class RemoteManager {
     try {
       names = await readdir(this.o.dir);
     } catch (err) {
-      if (!this.scanned) this.o.log.warn('clustermesh config directory not readable', { dir: this.o.dir, err });
+      if (!this.scanned)
+        this.o.log.warn('clustermesh config directory not readable', { dir: this.o.dir, err });
       return [];
     }
     const files: ConfigFile[] = [];
@@ -135,11 +149,18 @@ export class RemoteManager {
 
   private async scan(): Promise<void> {
     if (this.stopped) return;
-    const contents = parseConfigDir(await this.readDir(), this.o.remote.local.name);
+    const listing = await this.readDir();
+    const contents = parseConfigDir(listing, this.o.remote.local.name);
     if (this.stopped) return;
     this.reportRejected(contents.rejected);
-    const diff = diffConfigs(this.configs, contents.configs);
-    this.configs = contents.configs;
+    const names = new Set(listing.map((f) => f.name));
+    const configs = new Map(
+      [...contents.configs].map(
+        ([cluster, c]) => [cluster, resolveConfigPaths(c, this.o.dir, names, existsSync)] as const,
+      ),
+    );
+    const diff = diffConfigs(this.configs, configs);
+    this.configs = configs;
     this.scanned = true;
     for (const cluster of diff.disconnect) {
       const remote = this.remotes.get(cluster);
@@ -152,7 +173,10 @@ export class RemoteManager {
       this.remotes.get(config.cluster)?.reconfigure(config);
     }
     for (const config of diff.connect) {
-      this.o.log.info('remote cluster configured: connecting', { remote: config.cluster, endpoints: config.endpoints });
+      this.o.log.info('remote cluster configured: connecting', {
+        remote: config.cluster,
+        endpoints: config.endpoints,
+      });
       const remote = new RemoteCluster(config, { ...this.o.remote, otherRemoteIds: this.otherRemoteIds });
       this.remotes.set(config.cluster, remote);
       remote.start();

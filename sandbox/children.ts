@@ -76,7 +76,14 @@ export async function superviseChild(spec: ChildSpec, log: Logger): Promise<Supe
   };
 
   child = launch();
-  await waitWithTimeout(spec, child);
+  try {
+    await waitWithTimeout(spec, child);
+  } catch (err) {
+    // It never became ready: stop it for good instead of letting onExit restart it.
+    stopping = true;
+    await terminate(child, 1000);
+    throw err;
+  }
 
   return {
     name: spec.name,
@@ -93,7 +100,8 @@ export async function superviseChild(spec: ChildSpec, log: Logger): Promise<Supe
 
 async function waitWithTimeout(spec: ChildSpec, child: ChildProcess): Promise<void> {
   const ctl = new AbortController();
-  const timeoutMs = spec.readyTimeoutMs ?? 30_000;
+  // Generous: on a loaded two-core machine a Node process alone can take tens of seconds to load.
+  const timeoutMs = spec.readyTimeoutMs ?? 180_000;
   let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) =>
@@ -112,9 +120,6 @@ async function waitWithTimeout(spec: ChildSpec, child: ChildProcess): Promise<vo
   });
   try {
     await Promise.race([spec.waitReady(ctl.signal), exited, timeout]);
-  } catch (err) {
-    await terminate(child, 1000);
-    throw err;
   } finally {
     ctl.abort();
     clearTimeout(timer);

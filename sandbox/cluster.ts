@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncSecretToDir } from '../clustermesh-cli/secret-sync.js';
 import { loadKubeConfig } from '../k8s/index.js';
 import type { Logger } from '../lib/log.js';
 import { probeStatus } from '../lib/net.js';
@@ -12,6 +13,17 @@ import { crdDir, meshlbBin } from '../lib/repo.js';
 import { pollUntil, superviseChild, type ChildSpec, type SupervisedChild } from './children.js';
 import { ensureMeshCerts, meshEnv, meshFiles, publishMeshSecrets, startMeshEtcd } from './clustermesh.js';
 import type { EtcdHandle } from './etcd/process.js';
+import {
+  agentConfigDir,
+  agentSpec,
+  agentStatusUrl,
+  clustermeshApiserverSpec,
+  initMeshEtcd,
+  nodeName,
+  operatorSpec,
+  publishClusterObjects,
+  type MeshProcessInputs,
+} from './mesh-processes.js';
 import { startEtcd } from './etcd/process.js';
 import type { SandboxPaths, SandboxPki } from './files.js';
 import { apiServerUrl, type ClusterState } from './plan.js';
@@ -79,12 +91,46 @@ export async function startSandboxCluster(inputs: ClusterInputs): Promise<Runnin
     if (!kc.ok) throw new Error(`sandbox kubeconfig: ${kc.error}`);
     await publishMeshSecrets(kc.value, certs, logger);
 
+    const mesh: MeshProcessInputs = {
+      cluster,
+      clusterDir: dir,
+      kubeconfig: paths.kubeconfig,
+      meshEndpoints: meshEtcd.clientUrls,
+      files,
+    };
+    await initMeshEtcd(mesh, logger);
+    await publishClusterObjects(kc.value, mesh);
+    // As the kubelet would mount Secret cilium-clustermesh into the agent's pod.
+    const secretSync = syncSecretToDir({
+      kc: kc.value,
+      namespace: 'kube-system',
+      name: 'cilium-clustermesh',
+      dir: agentConfigDir(mesh),
+      logger,
+    });
+    teardown.add(() => secretSync.stop());
+    await secretSync.whenSynced();
+    const specs = [clustermeshApiserverSpec(mesh), operatorSpec(mesh), await agentSpec(mesh)];
+    const children = await Promise.allSettled(specs.map((spec) => superviseChild(spec, logger)));
+    for (const c of children) if (c.status === 'fulfilled') teardown.add(() => c.value.stop());
+    const failed = children.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw failed.reason;
+
     return {
       name: cluster.name,
       etcd,
       meshEtcd,
       apiserver,
-      envExtras: () => meshEnv(meshEtcd, files),
+      envExtras: () => ({
+        ...meshEnv(meshEtcd, files),
+        agents: [
+          {
+            node: nodeName(cluster),
+            status: agentStatusUrl(cluster),
+            clustermeshConfigDir: agentConfigDir(mesh),
+          },
+        ],
+      }),
       stop: () => teardown.run(logger),
     };
   } catch (err) {

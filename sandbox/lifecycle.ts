@@ -76,7 +76,7 @@ export async function runDetached(opts: {
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
   child.unref();
-  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   while (Date.now() < deadline) {
     if (existsSync(paths.ready) && readFileSync(paths.ready, 'utf8').trim() === String(child.pid)) return;
     if (exited !== undefined)
@@ -84,7 +84,7 @@ export async function runDetached(opts: {
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGTERM');
-  throw new Error(`sandbox not ready within ${(opts.timeoutMs ?? 120_000) / 1000}s:\n${tail(paths.log)}`);
+  throw new Error(`sandbox not ready within ${(opts.timeoutMs ?? 600_000) / 1000}s:\n${tail(paths.log)}`);
 }
 
 /** Stops a running sandbox (foreground or detached) through its pid file; data is kept unless purge. */

@@ -15,6 +15,7 @@ export const PORT_NAMES = [
   'meshEtcdPeer',
   'meshApiserverHealth',
   'operatorHealth',
+  'agentStatus',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 export type Ports = Readonly<Record<PortName, number>>;
@@ -52,7 +53,15 @@ export function clusterName(index: number): string {
  * kubeconfigs stay valid); only ports they lack are taken from `nextPort`.
  */
 export function planClusters(
-  previous: { readonly clusters: readonly { readonly name: string; readonly id: number; readonly ports: Partial<Ports> }[] } | undefined,
+  previous:
+    | {
+        readonly clusters: readonly {
+          readonly name: string;
+          readonly id: number;
+          readonly ports: Partial<Ports>;
+        }[];
+      }
+    | undefined,
   count: number,
   nextPort: () => number,
 ): SandboxState {
