@@ -83,7 +83,8 @@ async function leaseSpec(): Promise<LeaseSpec> {
 test('one leader at a time; a killed leader is replaced within leaseDuration + retryPeriod; a stopped one at once', async () => {
   const a = spawnCandidate('a');
   const b = spawnCandidate('b');
-  const first = await waitForLine((l) => l.event === 'started', 'a first leader');
+  // Generous: it includes loading Node and the built modules in two fresh processes.
+  const first = await waitForLine((l) => l.event === 'started', 'a first leader', 120_000);
   // Give the other candidate several retry periods to (wrongly) also claim leadership.
   await new Promise((r) => setTimeout(r, 2_000));
   expect(lines.filter((l) => l.event === 'started').map((l) => l.who)).toEqual([first.who]);
@@ -114,4 +115,4 @@ test('one leader at a time; a killed leader is replaced within leaseDuration + r
   expect(leadersOverlap(killedAt)).toBe(false);
   c.proc.kill('SIGTERM');
   await c.exited;
-});
+}, 240_000);

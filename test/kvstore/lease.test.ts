@@ -25,11 +25,13 @@ function revokeOutOfBand(leaseId: string): void {
 
 describe('leases', () => {
   test('keepalive holds a lease well past its TTL; keys under it stay', async () => {
-    const lease = must(await kv.grantLease(1));
+    // TTL 3 s, held for 7 s: more than twice the TTL, yet not so short that a loaded two-core
+    // machine's scheduling delays alone exceed it.
+    const lease = must(await kv.grantLease(3));
     must(await kv.put('lease/kept', 'v', { lease: lease.id }));
     let lost: KvError | undefined;
     lease.onLost((e) => (lost = e));
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, 7000));
     expect(lost).toBeUndefined();
     expect(must(await kv.get('lease/kept'))?.lease).toBe(lease.id);
     await lease.revoke();

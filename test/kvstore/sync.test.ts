@@ -100,16 +100,16 @@ describe('syncPrefix', () => {
     // revision, so the watch from list revision + 1 is refused by etcd as compacted.
     const hooked = delayFirstWatch(kv, async () => {
       const start = writer.ops();
-      await expect.poll(() => writer.ops() - start).toBeGreaterThan(20);
+      await expect.poll(() => writer.ops() - start, { timeout: 20_000 }).toBeGreaterThan(20);
       const rev = must(await kv.count('s2/')).revision;
       must(await kv.compact(rev));
     });
     const sync = syncPrefix(hooked, 's2/', c.handler);
     try {
-      await expect.poll(() => sync.stats().lists, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => sync.stats().lists, { timeout: 40_000 }).toBeGreaterThanOrEqual(2);
       expect(sync.stats().lastError?.kind).toBe('compacted');
       const atRecovery = writer.ops();
-      await expect.poll(() => writer.ops() - atRecovery).toBeGreaterThan(20);
+      await expect.poll(() => writer.ops() - atRecovery, { timeout: 20_000 }).toBeGreaterThan(20);
     } finally {
       await writer.stop();
     }

@@ -16,7 +16,7 @@ const cacheDir = join(dir, 'kubectl-cache');
 
 async function meshlb(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [meshlbBin, ...args], { timeout: 120_000 });
+    const r = await run(process.execPath, [meshlbBin, ...args], { timeout: 600_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -76,16 +76,16 @@ describe('meshlb sandbox', () => {
     const env2 = JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')) as typeof env;
     expect(env2.clusters.map((c) => c.server)).toEqual(env.clusters.map((c) => c.server));
     expect(await kubectl('c1', 'get', 'namespace', 'only-in-c1', '-o', 'name')).toContain('namespace/only-in-c1');
-  }, 180_000);
+  }, 900_000);
 
-  test('a second up on a running directory is refused with a clear message', async () => {
+  test('a second up on a running directory is refused with a clear message', { timeout: 120_000 }, async () => {
     expect(existsSync(join(dir, 'sandbox.pid'))).toBe(true);
     const second = await meshlb('sandbox', 'up', '--clusters', '2', '--dir', dir, '--detach');
     expect(second.code).not.toBe(0);
     expect(second.stderr).toMatch(/already running/);
   });
 
-  test('bad arguments get a specific error', async () => {
+  test('bad arguments get a specific error', { timeout: 120_000 }, async () => {
     const bad = await meshlb('sandbox', 'up', '--clusters', 'zero', '--dir', dir);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('--clusters must be an integer');
