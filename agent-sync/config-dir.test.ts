@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { diffConfigs, parseConfigDir, type RemoteConfig } from './config-dir.js';
+import { diffConfigs, parseConfigDir, resolveConfigPaths, type RemoteConfig } from './config-dir.js';
 
 const c2File = `endpoints:
 - https://c2.mesh.cilium.io:2379
@@ -106,5 +106,38 @@ describe('diffConfigs', () => {
     expect(d.connect.map((c) => c.cluster)).toEqual(connect);
     expect(d.reconnect.map((c) => c.cluster)).toEqual(reconnect);
     expect(d.disconnect).toEqual(disconnect);
+  });
+});
+
+describe('resolveConfigPaths', () => {
+  const base = { cluster: 'c2', endpoints: ['https://c2.mesh.cilium.io:2379'], hash: 'h' };
+  const names = new Set(['c2', 'c2.etcd-client-ca.crt', 'c2.etcd-client.crt', 'c2.etcd-client.key']);
+
+  test('absolute paths that exist are kept', () => {
+    const c = { ...base, trustedCaFile: '/mnt/ca.crt', certFile: '/mnt/c.crt', keyFile: '/mnt/c.key' };
+    expect(resolveConfigPaths(c, '/agent/dir', names, () => true)).toEqual(c);
+  });
+
+  test('absent absolute paths are found by file name in the config directory', () => {
+    const c = {
+      ...base,
+      trustedCaFile: '/var/lib/cilium/clustermesh/c2.etcd-client-ca.crt',
+      certFile: '/var/lib/cilium/clustermesh/c2.etcd-client.crt',
+      keyFile: '/var/lib/cilium/clustermesh/c2.etcd-client.key',
+    };
+    expect(resolveConfigPaths(c, '/agent/dir', names, () => false)).toMatchObject({
+      trustedCaFile: '/agent/dir/c2.etcd-client-ca.crt',
+      certFile: '/agent/dir/c2.etcd-client.crt',
+      keyFile: '/agent/dir/c2.etcd-client.key',
+    });
+  });
+
+  test('relative paths are relative to the config directory; missing ones stay as given', () => {
+    const c = { ...base, trustedCaFile: 'sub/ca.crt', certFile: '/elsewhere/none.crt', keyFile: undefined };
+    expect(resolveConfigPaths(c, '/agent/dir', names, () => false)).toMatchObject({
+      trustedCaFile: '/agent/dir/sub/ca.crt',
+      certFile: '/elsewhere/none.crt',
+      keyFile: undefined,
+    });
   });
 });
