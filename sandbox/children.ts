@@ -39,10 +39,13 @@ export async function superviseChild(spec: ChildSpec, log: Logger): Promise<Supe
   const launch = (): ChildProcess => {
     const fd = openSync(spec.logFile, 'a');
     try {
+      // Own process group (see sandbox/etcd/process.ts); killOnExit covers the supervisor's exit.
       const c = spawn(spec.command, [...spec.args], {
         stdio: ['ignore', fd, fd],
         env: spec.env ?? process.env,
+        detached: true,
       });
+      killOnExit(c);
       c.on('exit', (code, signal) => onExit(c, code, signal));
       c.on('error', (err) => log.error('child failed to spawn', { child: spec.name, err }));
       return c;
@@ -149,4 +152,18 @@ export async function pollUntil(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error('aborted');
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Last resort: children in their own process groups must not outlive the supervisor. */
+function killOnExit(c: ChildProcess): void {
+  live.add(c);
+  c.once('exit', () => live.delete(c));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
 }

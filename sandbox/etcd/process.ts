@@ -168,7 +168,9 @@ class EtcdMember implements EtcdHandle {
     const logFd = openSync(this.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(etcdBinary, args, { stdio: ['ignore', logFd, logFd] });
+      // Own process group: a Ctrl-C in the terminal reaches the supervisor only, which then
+      // stops members in order instead of racing their deaths with crash restarts.
+      child = spawn(etcdBinary, args, { stdio: ['ignore', logFd, logFd], detached: true });
     } finally {
       closeSync(logFd);
     }
