@@ -34,7 +34,7 @@ async function kubectl(context: string, ...args: string[]): Promise<string> {
 afterAll(async () => {
   await meshlb('sandbox', 'down', '--dir', dir, '--purge');
   rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+}, 300_000);
 
 describe('meshlb sandbox', () => {
   test('up --detach starts two clusters that kubectl can use; down stops them; up resumes the data', async () => {
