@@ -20,8 +20,15 @@ export function rebelBaseService(annotations: Record<string, string> = {}): obje
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: NAME, namespace: NAMESPACE, annotations: { 'service.cilium.io/global': 'true', ...annotations } },
-    spec: { selector: { app: NAME }, ports: [{ name: 'http', port: 80, targetPort: TARGET_PORT, protocol: 'TCP' }] },
+    metadata: {
+      name: NAME,
+      namespace: NAMESPACE,
+      annotations: { 'service.cilium.io/global': 'true', ...annotations },
+    },
+    spec: {
+      selector: { app: NAME },
+      ports: [{ name: 'http', port: 80, targetPort: TARGET_PORT, protocol: 'TCP' }],
+    },
   };
 }
 
@@ -30,7 +37,11 @@ export function rebelBaseSlice(cluster: string, addresses: readonly string[]): o
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: `${NAME}-${cluster}`, namespace: NAMESPACE, labels: { 'kubernetes.io/service-name': NAME } },
+    metadata: {
+      name: `${NAME}-${cluster}`,
+      namespace: NAMESPACE,
+      labels: { 'kubernetes.io/service-name': NAME },
+    },
     addressType: 'IPv4',
     ports: [{ name: 'http', port: TARGET_PORT, protocol: 'TCP' }],
     endpoints: addresses.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
@@ -51,9 +62,14 @@ export function backendView(svc: AgentService | undefined): BackendView[] {
 }
 
 /** Every backend of the given clusters, with `inUse` decided by `usable(cluster)`. */
-export function expectedBackends(clusters: readonly string[], usable: (cluster: string) => boolean): BackendView[] {
+export function expectedBackends(
+  clusters: readonly string[],
+  usable: (cluster: string) => boolean,
+): BackendView[] {
   return clusters
-    .flatMap((c) => (BACKENDS[c] ?? []).map((address) => ({ address, clusterID: CLUSTER_IDS[c]!, inUse: usable(c) })))
+    .flatMap((c) =>
+      (BACKENDS[c] ?? []).map((address) => ({ address, clusterID: CLUSTER_IDS[c]!, inUse: usable(c) })),
+    )
     .sort((a, b) => a.address.localeCompare(b.address) || a.clusterID - b.clusterID);
 }
 

@@ -33,7 +33,13 @@ export interface AgentService {
   readonly namespace: string;
   readonly name: string;
   readonly frontends: readonly { address: string; port: number; protocol: string; type: string }[];
-  readonly backends: readonly { address: string; port: number; protocol: string; clusterID: number; inUse: boolean }[];
+  readonly backends: readonly {
+    address: string;
+    port: number;
+    protocol: string;
+    clusterID: number;
+    inUse: boolean;
+  }[];
 }
 
 /** One remote of an agent's `GET /v1/clustermesh`. */
@@ -101,9 +107,13 @@ function buildSandbox(dir: string, env: SandboxEnv, down: () => Promise<void>): 
   const cacheDir = join(dir, 'kubectl-cache');
   let manifests = 0;
   const kubectl = async (context: string, ...args: string[]): Promise<string> => {
-    const r = await run('/usr/bin/kubectl', ['--kubeconfig', env.kubeconfig, '--cache-dir', cacheDir, '--context', context, ...args], {
-      timeout: 120_000,
-    });
+    const r = await run(
+      '/usr/bin/kubectl',
+      ['--kubeconfig', env.kubeconfig, '--cache-dir', cacheDir, '--context', context, ...args],
+      {
+        timeout: 120_000,
+      },
+    );
     return r.stdout;
   };
   const agentUrl = (cluster: string): string => {
@@ -111,7 +121,8 @@ function buildSandbox(dir: string, env: SandboxEnv, down: () => Promise<void>): 
     if (!url) throw new Error(`no agent for cluster ${cluster} in env.json`);
     return url;
   };
-  const services = (cluster: string): Promise<AgentService[]> => getJson<AgentService[]>(`${agentUrl(cluster)}/v1/services`);
+  const services = (cluster: string): Promise<AgentService[]> =>
+    getJson<AgentService[]>(`${agentUrl(cluster)}/v1/services`);
   return {
     dir,
     env,
@@ -155,7 +166,9 @@ export async function pollUntil<T>(
       last = err;
     }
     if (performance.now() - since > opts.timeoutMs) {
-      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out after ${opts.timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
     }
     await sleep(opts.everyMs ?? 50);
   }

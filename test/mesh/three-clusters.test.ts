@@ -12,7 +12,17 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BACKENDS, NAME, NAMESPACE, backendView, expectedBackends, rebelBaseService, rebelBaseSlice, sameBackends, type BackendView } from './rebel-base.js';
+import {
+  BACKENDS,
+  NAME,
+  NAMESPACE,
+  backendView,
+  expectedBackends,
+  rebelBaseService,
+  rebelBaseSlice,
+  sameBackends,
+  type BackendView,
+} from './rebel-base.js';
 import { pollUntil, sleep, startSandbox, type Sandbox } from './sandbox-driver.js';
 
 const run = promisify(execFile);
@@ -35,10 +45,18 @@ async function view(cluster: string): Promise<BackendView[]> {
   return backendView(await sandbox().service(cluster, NAMESPACE, NAME));
 }
 
-async function waitForView(cluster: string, expected: BackendView[], opts: { timeoutMs: number; since?: number }): Promise<number> {
+async function waitForView(
+  cluster: string,
+  expected: BackendView[],
+  opts: { timeoutMs: number; since?: number },
+): Promise<number> {
   let last: BackendView[] = [];
   try {
-    const r = await pollUntil(`${cluster}'s rebel-base backends`, async () => sameBackends((last = await view(cluster)), expected), opts);
+    const r = await pollUntil(
+      `${cluster}'s rebel-base backends`,
+      async () => sameBackends((last = await view(cluster)), expected),
+      opts,
+    );
     return r.elapsedMs;
   } catch (err) {
     // Show what the agent had, not just that it timed out.
@@ -48,7 +66,10 @@ async function waitForView(cluster: string, expected: BackendView[], opts: { tim
 }
 
 /** Waits (from `since`) until every listed cluster shows its expected view; returns the slowest. */
-async function waitForViews(expected: Record<string, BackendView[]>, opts: { timeoutMs: number; since?: number }): Promise<number> {
+async function waitForViews(
+  expected: Record<string, BackendView[]>,
+  opts: { timeoutMs: number; since?: number },
+): Promise<number> {
   const times = await Promise.all(Object.entries(expected).map(([c, e]) => waitForView(c, e, opts)));
   return Math.max(...times);
 }
@@ -93,17 +114,37 @@ describe('three clusters connected with meshlb clustermesh connect', () => {
     const s = sandbox();
     const kubeconfig = join(s.dir, 'kubeconfig');
     const connect = await s.meshlb(
-      'clustermesh', 'connect', '--kubeconfig', kubeconfig, '--context', 'c1',
-      '--destination-context', 'c2', '--destination-context', 'c3', '--connection-mode', 'mesh',
+      'clustermesh',
+      'connect',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'c1',
+      '--destination-context',
+      'c2',
+      '--destination-context',
+      'c3',
+      '--connection-mode',
+      'mesh',
     );
     expect(connect.stderr).toBe('');
     expect(connect.code).toBe(0);
     for (const c of CLUSTERS) {
       // Until the agent has picked up the synced Secret it has no remotes and is trivially
       // "connected to all", so first wait for both remotes to be configured.
-      await pollUntil(`${c}'s agent to see both remotes`, async () => (await s.remotes(c)).length === 2, { timeoutMs: CONVERGE_MS });
+      await pollUntil(`${c}'s agent to see both remotes`, async () => (await s.remotes(c)).length === 2, {
+        timeoutMs: CONVERGE_MS,
+      });
       const status = await s.meshlb(
-        'clustermesh', 'status', '--context', c, '--sandbox-env', join(s.dir, 'env.json'), '--wait', '--wait-duration', '5m',
+        'clustermesh',
+        'status',
+        '--context',
+        c,
+        '--sandbox-env',
+        join(s.dir, 'env.json'),
+        '--wait',
+        '--wait-duration',
+        '5m',
       );
       expect(status.code, status.stdout + status.stderr).toBe(0);
       const remotes = await s.remotes(c);
@@ -112,91 +153,139 @@ describe('three clusters connected with meshlb clustermesh connect', () => {
     }
   });
 
-  test('affinity none: every agent uses all 3 backends with their cluster IDs', { timeout: 600_000 }, async () => {
-    const s = sandbox();
-    for (const c of CLUSTERS) {
-      const objects = [rebelBaseService()];
-      if (BACKENDS[c]!.length > 0) objects.push(rebelBaseSlice(c, BACKENDS[c]!));
-      await s.apply(c, ...objects);
-    }
-    const all = expectedBackends(ALL, () => true);
-    expect(all).toHaveLength(3);
-    await waitForViews({ c1: all, c2: all, c3: all }, { timeoutMs: CONVERGE_MS });
-  });
+  test(
+    'affinity none: every agent uses all 3 backends with their cluster IDs',
+    { timeout: 600_000 },
+    async () => {
+      const s = sandbox();
+      for (const c of CLUSTERS) {
+        const objects = [rebelBaseService()];
+        if (BACKENDS[c]!.length > 0) objects.push(rebelBaseSlice(c, BACKENDS[c]!));
+        await s.apply(c, ...objects);
+      }
+      const all = expectedBackends(ALL, () => true);
+      expect(all).toHaveLength(3);
+      await waitForViews({ c1: all, c2: all, c3: all }, { timeoutMs: CONVERGE_MS });
+    },
+  );
 
-  test('affinity local: c1 uses its own 2, c3 (no backends of its own) uses the 3 remote ones', { timeout: 300_000 }, async () => {
-    for (const c of CLUSTERS) await annotate(c, 'service.cilium.io/affinity=local');
-    await waitForViews(
-      {
-        c1: expectedBackends(ALL, (c) => c === 'c1'),
-        c2: expectedBackends(ALL, (c) => c === 'c2'),
-        c3: expectedBackends(ALL, () => true),
-      },
-      { timeoutMs: CONVERGE_MS },
-    );
-  });
+  test(
+    'affinity local: c1 uses its own 2, c3 (no backends of its own) uses the 3 remote ones',
+    { timeout: 300_000 },
+    async () => {
+      for (const c of CLUSTERS) await annotate(c, 'service.cilium.io/affinity=local');
+      await waitForViews(
+        {
+          c1: expectedBackends(ALL, (c) => c === 'c1'),
+          c2: expectedBackends(ALL, (c) => c === 'c2'),
+          c3: expectedBackends(ALL, () => true),
+        },
+        { timeoutMs: CONVERGE_MS },
+      );
+    },
+  );
 
   test('scaling c1 to zero moves c1 to the remote backend within 1 s', { timeout: 300_000 }, async () => {
     await sandbox().apply('c1', rebelBaseSlice('c1', []));
     const since = performance.now();
-    const ms = await waitForView('c1', expectedBackends(['c2', 'c3'], () => true), { timeoutMs: CONVERGE_MS, since });
+    const ms = await waitForView(
+      'c1',
+      expectedBackends(['c2', 'c3'], () => true),
+      { timeoutMs: CONVERGE_MS, since },
+    );
     record('c1 scaled to zero → c1 uses remote', ms);
     expect(ms).toBeLessThanOrEqual(PROPAGATION_LIMIT_MS);
   });
 
-  test('shared "false" in c2 removes its backend from c1 and c3 within 1 s', { timeout: 300_000 }, async () => {
-    await annotate('c2', 'service.cilium.io/shared=false');
-    const since = performance.now();
-    const ms = await waitForViews({ c1: [], c3: expectedBackends(['c1'], () => true) }, { timeoutMs: CONVERGE_MS, since });
-    record('c2 shared=false → gone from c1 and c3', ms);
-    expect(ms).toBeLessThanOrEqual(PROPAGATION_LIMIT_MS);
-    // c2 itself still serves its own backend: "shared" only concerns other clusters.
-    expect(await view('c2')).toEqual(expectedBackends(['c2'], () => true));
-  });
-
-  test('c2 etcd frozen: its backend stays in use in c1 and c3 and c2 is marked not ready; thawed: resync without duplicates', { timeout: 600_000 }, async () => {
-    const s = sandbox();
-    // Back to the starting point: affinity none, everything shared, c1 scaled up again.
-    await annotate('c2', 'service.cilium.io/shared-');
-    for (const c of CLUSTERS) await annotate(c, 'service.cilium.io/affinity-');
-    await s.apply('c1', rebelBaseSlice('c1', BACKENDS.c1!));
-    const all = expectedBackends(ALL, () => true);
-    await waitForViews({ c1: all, c2: all, c3: all }, { timeoutMs: CONVERGE_MS });
-
-    frozenPid = await c2EtcdPid();
-    process.kill(frozenPid, 'SIGSTOP');
-    for (const c of ['c1', 'c3']) {
+  test(
+    'shared "false" in c2 removes its backend from c1 and c3 within 1 s',
+    { timeout: 300_000 },
+    async () => {
+      await annotate('c2', 'service.cilium.io/shared=false');
       const since = performance.now();
-      await pollUntil(`${c} to mark c2 not ready`, async () => (await s.remotes(c)).find((r) => r.name === 'c2')?.ready === false, {
-        timeoutMs: CONVERGE_MS,
-      });
-      record(`c2 etcd frozen → ${c} marks c2 not ready`, performance.now() - since);
-    }
-    // Cached data is kept while a remote is unreachable: still all 3, still in use.
-    await sleep(2_000);
-    for (const c of ['c1', 'c3']) {
-      expect(await view(c)).toEqual(all);
-      expect((await s.remotes(c)).find((r) => r.name === 'c2')?.ready).toBe(false);
-    }
+      const ms = await waitForViews(
+        { c1: [], c3: expectedBackends(['c1'], () => true) },
+        { timeoutMs: CONVERGE_MS, since },
+      );
+      record('c2 shared=false → gone from c1 and c3', ms);
+      expect(ms).toBeLessThanOrEqual(PROPAGATION_LIMIT_MS);
+      // c2 itself still serves its own backend: "shared" only concerns other clusters.
+      expect(await view('c2')).toEqual(expectedBackends(['c2'], () => true));
+    },
+  );
 
-    process.kill(frozenPid, 'SIGCONT');
-    frozenPid = undefined;
-    for (const c of ['c1', 'c3']) {
-      await pollUntil(`${c} to see c2 ready again`, async () => (await s.remotes(c)).find((r) => r.name === 'c2')?.ready === true, {
-        timeoutMs: CONVERGE_MS,
-      });
-    }
-    // The resync replays c2's whole state: each backend exactly once, also a moment later.
-    await sleep(1_000);
-    for (const c of ALL) expect(await view(c)).toEqual(all);
-  });
+  test(
+    'c2 etcd frozen: its backend stays in use in c1 and c3 and c2 is marked not ready; thawed: resync without duplicates',
+    { timeout: 600_000 },
+    async () => {
+      const s = sandbox();
+      // Back to the starting point: affinity none, everything shared, c1 scaled up again.
+      await annotate('c2', 'service.cilium.io/shared-');
+      for (const c of CLUSTERS) await annotate(c, 'service.cilium.io/affinity-');
+      await s.apply('c1', rebelBaseSlice('c1', BACKENDS.c1!));
+      const all = expectedBackends(ALL, () => true);
+      await waitForViews({ c1: all, c2: all, c3: all }, { timeoutMs: CONVERGE_MS });
+
+      frozenPid = await c2EtcdPid();
+      process.kill(frozenPid, 'SIGSTOP');
+      for (const c of ['c1', 'c3']) {
+        const since = performance.now();
+        await pollUntil(
+          `${c} to mark c2 not ready`,
+          async () => (await s.remotes(c)).find((r) => r.name === 'c2')?.ready === false,
+          {
+            timeoutMs: CONVERGE_MS,
+          },
+        );
+        record(`c2 etcd frozen → ${c} marks c2 not ready`, performance.now() - since);
+      }
+      // Cached data is kept while a remote is unreachable: still all 3, still in use.
+      await sleep(2_000);
+      for (const c of ['c1', 'c3']) {
+        expect(await view(c)).toEqual(all);
+        expect((await s.remotes(c)).find((r) => r.name === 'c2')?.ready).toBe(false);
+      }
+
+      process.kill(frozenPid, 'SIGCONT');
+      frozenPid = undefined;
+      for (const c of ['c1', 'c3']) {
+        await pollUntil(
+          `${c} to see c2 ready again`,
+          async () => (await s.remotes(c)).find((r) => r.name === 'c2')?.ready === true,
+          {
+            timeoutMs: CONVERGE_MS,
+          },
+        );
+      }
+      // The resync replays c2's whole state: each backend exactly once, also a moment later.
+      await sleep(1_000);
+      for (const c of ALL) expect(await view(c)).toEqual(all);
+    },
+  );
 
   test('clustermesh disconnect c1 ↛ c2 drains c2 from c1; c3 keeps it', { timeout: 600_000 }, async () => {
     const s = sandbox();
-    const r = await s.meshlb('clustermesh', 'disconnect', '--kubeconfig', join(s.dir, 'kubeconfig'), '--context', 'c1', '--destination-context', 'c2');
+    const r = await s.meshlb(
+      'clustermesh',
+      'disconnect',
+      '--kubeconfig',
+      join(s.dir, 'kubeconfig'),
+      '--context',
+      'c1',
+      '--destination-context',
+      'c2',
+    );
     expect(r.code, r.stderr).toBe(0);
-    await pollUntil(`c1 to drop c2 from its remotes`, async () => !(await s.remotes('c1')).some((x) => x.name === 'c2'), { timeoutMs: CONVERGE_MS });
-    await waitForView('c1', expectedBackends(['c1', 'c3'], () => true), { timeoutMs: CONVERGE_MS });
+    await pollUntil(
+      `c1 to drop c2 from its remotes`,
+      async () => !(await s.remotes('c1')).some((x) => x.name === 'c2'),
+      { timeoutMs: CONVERGE_MS },
+    );
+    await waitForView(
+      'c1',
+      expectedBackends(['c1', 'c3'], () => true),
+      { timeoutMs: CONVERGE_MS },
+    );
     expect((await s.remotes('c1')).map((x) => x.name)).toEqual(['c3']);
     expect(await view('c3')).toEqual(expectedBackends(ALL, () => true));
   });
