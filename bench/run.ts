@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<unknown> }>> = 
   datapath: () => import('./datapath.js'),
   bgp: () => import('./bgp.js'),
   lbipam: () => import('./lbipam.js'),
+  mesh: () => import('./mesh.js'),
 };
 
 async function main(): Promise<number> {
