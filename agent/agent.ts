@@ -39,6 +39,12 @@ export interface AgentOptions {
   readonly configPollMs?: number;
   readonly log?: Logger;
   readonly registry?: Registry;
+  /**
+   * Modules composed around the agent later (the datapath) that /healthz and /readyz must
+   * include: until one is added with `addHealth`, it reports not ready, so readiness never
+   * flips true before they exist.
+   */
+  readonly expectedModules?: readonly string[];
 }
 
 export interface ClustermeshStatus {
@@ -59,6 +65,8 @@ export interface Agent {
   serviceStatus(): ServiceStatus[];
   clustermeshStatus(): ClustermeshStatus;
   health(): HealthReport[];
+  /** Includes a module's report in /healthz and /readyz (named as in `expectedModules`). */
+  addHealth(name: string, report: () => HealthReport): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +85,7 @@ class AgentImpl {
   readonly local: LocalServices;
   readonly metrics: AgentMetrics;
   private readonly listeners = new Set<TableListener>();
+  private readonly extraHealth = new Map<string, (() => HealthReport) | undefined>();
   private server: ObservabilityServer | undefined;
 
   constructor(
@@ -85,6 +94,7 @@ class AgentImpl {
     readonly registry: Registry,
   ) {
     this.table = new ServiceTable({ localClusterId: o.clusterId });
+    for (const name of o.expectedModules ?? []) this.extraHealth.set(name, undefined);
     this.metrics = registerAgentMetrics(registry, {
       sourceCluster: o.clusterName,
       nodeName: o.nodeName,
@@ -197,6 +207,14 @@ class AgentImpl {
     return this.table.list().map(toServiceStatus);
   }
 
+  addHealth(name: string, report: () => HealthReport): void {
+    this.extraHealth.set(name, report);
+  }
+
+  private extraReports(): HealthReport[] {
+    return [...this.extraHealth].map(([name, report]) => report?.() ?? { name, healthy: true, ready: false, message: 'not started yet' });
+  }
+
   health(): HealthReport[] {
     const remotes = this.remoteStatuses();
     return [
@@ -209,6 +227,7 @@ class AgentImpl {
         ready: this.remotes?.initialScanDone ?? true,
         message: `${remotes.filter((r) => r.ready).length}/${remotes.length} remote clusters ready`,
       },
+      ...this.extraReports(),
     ];
   }
 
@@ -241,6 +260,7 @@ export async function startAgent(o: AgentOptions): Promise<Result<Agent>> {
     serviceStatus: () => agent.serviceStatus(),
     clustermeshStatus: () => agent.clustermeshStatus(),
     health: () => agent.health(),
+    addHealth: (name, report) => agent.addHealth(name, report),
     stop: () => agent.stop(),
   });
 }

@@ -56,6 +56,7 @@ export async function runAgentProcess(o: AgentFlags): Promise<number> {
     clustermeshConfigDir: o.clustermeshConfig,
     cacheTtlMs: o.clustermeshCacheTtl,
     statusPort: o.statusPort,
+    expectedModules: ['datapath'],
     log,
   });
   if (!agent.ok) {
@@ -79,7 +80,14 @@ export async function runAgentProcess(o: AgentFlags): Promise<number> {
     await a.stop();
     return 1;
   }
-  await datapath.value.start(new AbortController().signal);
+  a.addHealth('datapath', () => datapath.value.health());
+  try {
+    await datapath.value.start(new AbortController().signal);
+  } catch (err) {
+    log.error('datapath cannot start', { err: (err as Error).message });
+    await a.stop();
+    return 1;
+  }
   process.stdout.write(`agent status: ${agent.value.statusUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
