@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { unmountAllUnder } from '../datapath/bpffs.js';
 import { createLogger } from '../lib/log.js';
 import { sandboxPaths } from './files.js';
 import { runDetached, runForeground, stopSandbox } from './lifecycle.js';
 import { formatStatus, sandboxStatus } from './status.js';
 import { runApiServerProcess } from './apiserver/server.js';
+import { SANDBOX_DATAPATHS, type SandboxDatapath } from './plan.js';
+
+function datapathKind(v: string): SandboxDatapath {
+  const kind = SANDBOX_DATAPATHS.find((k) => k === v);
+  if (!kind) throw new Error(`--datapath must be ${SANDBOX_DATAPATHS.join(' or ')}, got "${v}"`);
+  return kind;
+}
 
 function port(v: string): number {
   const n = Number(v);
@@ -33,9 +42,10 @@ export function registerSandboxCommands(program: Command): void {
     .option('--dir <dir>', 'state directory (kubeconfig, env.json, data)', '.sandbox')
     .option('--detach', 'return once ready; stop with "sandbox down"', false)
     .option('--quiet', 'no usage banner', false)
-    .action(async (o: { clusters: number; dir: string; detach: boolean; quiet: boolean }) => {
+    .option('--datapath <kind>', "agents' service maps: memory or bpf (a bpffs per cluster; needs root); default: as before, else memory", datapathKind)
+    .action(async (o: { clusters: number; dir: string; detach: boolean; quiet: boolean; datapath?: SandboxDatapath }) => {
       if (o.detach) {
-        await runDetached({ dir: o.dir, clusters: o.clusters });
+        await runDetached({ dir: o.dir, clusters: o.clusters, datapath: o.datapath });
         process.stdout.write(`sandbox ready; kubeconfig: ${sandboxPaths(resolve(o.dir)).kubeconfig}\n`);
         return;
       }
@@ -48,7 +58,17 @@ export function registerSandboxCommands(program: Command): void {
     .option('--dir <dir>', 'state directory', '.sandbox')
     .option('--purge', 'also delete the directory and all data', false)
     .action(async (o: { dir: string; purge: boolean }) => {
-      process.stdout.write((await stopSandbox(o.dir, o)) + '\n');
+      let message = await stopSandbox(o.dir, { purge: false });
+      // A supervisor killed before its teardown leaves its bpffs mounts (--datapath bpf) behind;
+      // they go before any purge, which could not remove a mount point.
+      const stuck = await unmountAllUnder(resolve(o.dir));
+      for (const problem of stuck) process.stderr.write(`sandbox down: ${problem}\n`);
+      if (stuck.length > 0) process.exitCode = 1;
+      else if (o.purge) {
+        await rm(resolve(o.dir), { recursive: true, force: true });
+        message += '; directory removed';
+      }
+      process.stdout.write(message + '\n');
     });
 
   sandbox

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncSecretToDir } from '../clustermesh-cli/secret-sync.js';
+import { mountBpffs, unmountBpffs } from '../datapath/bpffs.js';
 import { loadKubeConfig } from '../k8s/index.js';
 import type { Logger } from '../lib/log.js';
 import { probeStatus } from '../lib/net.js';
@@ -26,13 +27,15 @@ import {
 } from './mesh-processes.js';
 import { startEtcd } from './etcd/process.js';
 import type { SandboxPaths, SandboxPki } from './files.js';
-import { apiServerUrl, type ClusterState } from './plan.js';
+import { apiServerUrl, type ClusterState, type SandboxDatapath } from './plan.js';
 
 export interface ClusterInputs {
   readonly cluster: ClusterState;
   readonly paths: SandboxPaths;
   readonly pki: SandboxPki;
   readonly token: string;
+  /** Default memory; bpf mounts a bpffs at DIR/<cluster>/bpffs for the agent's pins. */
+  readonly datapath?: SandboxDatapath;
   readonly logger: Logger;
 }
 
@@ -91,13 +94,14 @@ export async function startSandboxCluster(inputs: ClusterInputs): Promise<Runnin
     if (!kc.ok) throw new Error(`sandbox kubeconfig: ${kc.error}`);
     await publishMeshSecrets(kc.value, certs, logger);
 
-    const mesh: MeshProcessInputs = {
+    let mesh: MeshProcessInputs = {
       cluster,
       clusterDir: dir,
       kubeconfig: paths.kubeconfig,
       meshEndpoints: meshEtcd.clientUrls,
       files,
     };
+    if (inputs.datapath === 'bpf') mesh = { ...mesh, bpfRoot: await mountAgentBpffs(join(dir, 'bpffs'), teardown) };
     await initMeshEtcd(mesh, logger);
     await publishClusterObjects(kc.value, mesh);
     // As the kubelet would mount Secret cilium-clustermesh into the agent's pod.
@@ -128,6 +132,7 @@ export async function startSandboxCluster(inputs: ClusterInputs): Promise<Runnin
             node: nodeName(cluster),
             status: agentStatusUrl(cluster),
             clustermeshConfigDir: agentConfigDir(mesh),
+            ...(mesh.bpfRoot ? { bpfRoot: mesh.bpfRoot } : {}),
           },
         ],
       }),
@@ -137,6 +142,17 @@ export async function startSandboxCluster(inputs: ClusterInputs): Promise<Runnin
     await teardown.run(logger);
     throw err;
   }
+}
+
+/** Mounted before the agent starts; pins removed and unmounted after it stopped (teardown runs newest first). */
+async function mountAgentBpffs(dir: string, teardown: Teardown): Promise<string> {
+  const mounted = await mountBpffs(dir);
+  if (!mounted.ok) throw new Error(`sandbox --datapath bpf: ${mounted.error}`);
+  teardown.add(async () => {
+    const r = await unmountBpffs(dir);
+    if (!r.ok) throw new Error(r.error);
+  });
+  return mounted.value;
 }
 
 type EtcdStart = () => ReturnType<typeof startEtcd>;

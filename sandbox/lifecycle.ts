@@ -6,12 +6,14 @@ import { relative, resolve } from 'node:path';
 import type { Logger } from '../lib/log.js';
 import { meshlbBin } from '../lib/repo.js';
 import { isAlive, readPid, sandboxPaths, type SandboxPaths } from './files.js';
+import type { SandboxDatapath } from './plan.js';
 import { startSandbox } from './up.js';
 
 /** Runs until SIGINT/SIGTERM, then stops every process it started. */
 export async function runForeground(opts: {
   dir: string;
   clusters: number;
+  datapath?: SandboxDatapath;
   logger: Logger;
   banner: boolean;
 }): Promise<void> {
@@ -54,6 +56,7 @@ export function usageBanner(paths: SandboxPaths): string {
 export async function runDetached(opts: {
   dir: string;
   clusters: number;
+  datapath?: SandboxDatapath;
   timeoutMs?: number;
 }): Promise<void> {
   const paths = sandboxPaths(resolve(opts.dir));
@@ -66,7 +69,17 @@ export async function runDetached(opts: {
   const fd = openSync(paths.log, 'a');
   const child = spawn(
     process.execPath,
-    [meshlbBin, 'sandbox', 'up', '--dir', paths.dir, '--clusters', String(opts.clusters), '--quiet'],
+    [
+      meshlbBin,
+      'sandbox',
+      'up',
+      '--dir',
+      paths.dir,
+      '--clusters',
+      String(opts.clusters),
+      '--quiet',
+      ...(opts.datapath ? ['--datapath', opts.datapath] : []),
+    ],
     {
       detached: true,
       stdio: ['ignore', fd, fd],

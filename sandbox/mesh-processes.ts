@@ -24,6 +24,8 @@ export interface MeshProcessInputs {
   readonly kubeconfig: string;
   readonly meshEndpoints: readonly string[];
   readonly files: MeshFiles;
+  /** The agent programs pinned BPF maps under this bpffs directory; memory maps when absent. */
+  readonly bpfRoot?: string;
 }
 
 export function nodeName(cluster: ClusterState): string {
@@ -168,6 +170,7 @@ export async function agentSpec(inputs: MeshProcessInputs): Promise<ChildSpec> {
       configDir,
       '--status-port',
       String(port),
+      ...(inputs.bpfRoot ? ['--datapath', 'bpf', '--bpf-root', inputs.bpfRoot] : []),
     ],
     logFile: join(inputs.clusterDir, `agent-${nodeName(inputs.cluster)}.log`),
     waitReady: readyWhen(`http://127.0.0.1:${port}/readyz`),

@@ -27,9 +27,14 @@ const StoredClusterSchema = z.object({
   ports: z.partialRecord(z.enum(PORT_NAMES), port),
 });
 
+export const SANDBOX_DATAPATHS = ['memory', 'bpf'] as const;
+export type SandboxDatapath = (typeof SANDBOX_DATAPATHS)[number];
+
 export const SandboxStateSchema = z.object({
   version: z.literal(1),
   clusters: z.array(StoredClusterSchema),
+  /** Absent in sandboxes created before it existed: memory. */
+  datapath: z.enum(SANDBOX_DATAPATHS).optional(),
 });
 export type StoredSandboxState = z.infer<typeof SandboxStateSchema>;
 
@@ -42,6 +47,12 @@ export interface ClusterState {
 export interface SandboxState {
   readonly version: 1;
   readonly clusters: readonly ClusterState[];
+  readonly datapath?: SandboxDatapath;
+}
+
+/** The flag wins; a resumed sandbox keeps its earlier choice; memory otherwise. */
+export function chooseDatapath(flag: SandboxDatapath | undefined, previous: { readonly datapath?: SandboxDatapath } | undefined): SandboxDatapath {
+  return flag ?? previous?.datapath ?? 'memory';
 }
 
 export function clusterName(index: number): string {

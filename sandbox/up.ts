@@ -18,11 +18,14 @@ import {
   type SandboxPaths,
 } from './files.js';
 import { pickFreePorts } from './etcd/ports.js';
-import { buildEnv, buildKubeconfig, planClusters, portsNeeded } from './plan.js';
+import { bpffsMountUnavailable } from '../datapath/bpffs.js';
+import { buildEnv, buildKubeconfig, chooseDatapath, planClusters, portsNeeded, type SandboxDatapath } from './plan.js';
 
 export interface UpOptions {
   readonly dir: string;
   readonly clusters: number;
+  /** Undefined: keep what the sandbox in DIR used before (memory for a new one). */
+  readonly datapath?: SandboxDatapath;
   readonly logger: Logger;
 }
 
@@ -45,12 +48,19 @@ export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
   await rm(paths.ready, { force: true });
 
   const previous = await readState(paths);
+  const datapath = chooseDatapath(opts.datapath, previous);
+  const bpfProblem = datapath === 'bpf' ? bpffsMountUnavailable() : undefined;
+  if (bpfProblem) {
+    await removeRunMarkers(paths);
+    throw new Error(`sandbox up --datapath bpf: ${bpfProblem}`);
+  }
   const pool = await pickFreePorts(portsNeeded(opts.clusters));
-  const state = planClusters(previous, opts.clusters, () => {
+  const planned = planClusters(previous, opts.clusters, () => {
     const p = pool.shift();
     if (p === undefined) throw new Error('ran out of planned ports');
     return p;
   });
+  const state = { ...planned, datapath };
   await writeJson(paths.state, state);
   const [pki, token] = await Promise.all([ensurePki(paths), ensureToken(paths)]);
   // Written first: each cluster's own parts talk to their API server through it.
@@ -69,6 +79,7 @@ export async function startSandbox(opts: UpOptions): Promise<RunningSandbox> {
           paths,
           pki,
           token,
+          datapath,
           logger: opts.logger.child({ cluster: c.name }),
         }),
       ),
