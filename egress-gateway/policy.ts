@@ -39,7 +39,7 @@ export interface PolicyRejection {
   readonly errors: readonly string[];
 }
 
-const selectorObject = z.unknown();
+const selectorObject = z.unknown().optional();
 const gatewaySchema = z.object({
   nodeSelector: selectorObject,
   interface: z.string().nullish(),
