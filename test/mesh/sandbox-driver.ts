@@ -57,7 +57,7 @@ export interface Sandbox {
   meshlb(...args: string[]): Promise<CommandResult>;
   /** kubectl against one context; throws with kubectl's stderr on a non-zero exit. */
   kubectl(context: string, ...args: string[]): Promise<string>;
-  /** `kubectl apply -f` of the given objects (written to a file first). */
+  /** `kubectl apply` of the given objects (written to files first). */
   apply(context: string, ...objects: object[]): Promise<void>;
   agentUrl(cluster: string): string;
   services(cluster: string): Promise<AgentService[]>;
@@ -129,9 +129,14 @@ function buildSandbox(dir: string, env: SandboxEnv, down: () => Promise<void>): 
     meshlb,
     kubectl,
     async apply(context, ...objects) {
-      const file = join(dir, `manifest-${++manifests}.json`);
-      await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-      await kubectl(context, 'apply', '-f', file);
+      // One file per object: the sandbox serves OpenAPI for the real kinds, not for v1 List.
+      const files: string[] = [];
+      for (const o of objects) {
+        const file = join(dir, `manifest-${++manifests}.json`);
+        await writeFile(file, JSON.stringify(o));
+        files.push('-f', file);
+      }
+      await kubectl(context, 'apply', ...files);
     },
     agentUrl,
     services,
