@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { goJson } from './gojson.js';
+import { goJson } from '../clustermesh/gojson.js';
 import { maskPrefixLen, parseCidr, parseIp, toBase64 } from './ip.js';
 
 describe('parseIp', () => {
@@ -34,8 +34,9 @@ describe('parseCidr', () => {
     expect(c.text).toBe('fd00:10:244:1::/64');
     expect(toBase64(c.mask)).toBe('//////////8AAAAAAAAAAA==');
   });
-  test.each(['10.0.0.0/33', '10.0.0.0', '10.0.0.0/-1', 'fd00::/129', 'x/8', '10.0.0.0/08a'])('%j is rejected', (s) =>
-    expect(parseCidr(s)).toBeUndefined(),
+  test.each(['10.0.0.0/33', '10.0.0.0', '10.0.0.0/-1', 'fd00::/129', 'x/8', '10.0.0.0/08a'])(
+    '%j is rejected',
+    (s) => expect(parseCidr(s)).toBeUndefined(),
   );
   test('maskPrefixLen refuses non-contiguous masks', () => {
     expect(maskPrefixLen(Uint8Array.from([255, 0, 255, 0]))).toBeUndefined();
@@ -45,7 +46,12 @@ describe('parseCidr', () => {
 
 describe('goJson', () => {
   test('sorts map keys bytewise and keeps struct field order', () => {
-    const m = new Map<string, number>([['9', 1], ['10', 2], ['b', 3], ['a', 4]]);
+    const m = new Map<string, number>([
+      ['9', 1],
+      ['10', 2],
+      ['b', 3],
+      ['a', 4],
+    ]);
     expect(goJson({ z: m, a: 1 })).toBe('{"z":{"10":2,"9":1,"a":4,"b":3},"a":1}');
   });
   test('escapes HTML-unsafe characters like Go', () => {
