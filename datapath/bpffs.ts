@@ -41,8 +41,10 @@ export async function mountBpffs(dir: string): Promise<Result<string, string>> {
 /** Removes every pin under `dir`, unmounts it and removes the directory; a no-op when not mounted. */
 export async function unmountBpffs(dir: string): Promise<Result<void, string>> {
   if (isBpffs(dir)) {
+    // The kernel's own entries (maps.debug, progs.debug with bpf_preload) cannot be removed;
+    // unmounting drops them with the rest.
     for (const name of await readdir(dir).catch(() => [] as string[])) {
-      await rm(join(dir, name), { recursive: true, force: true });
+      await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
     }
     try {
       await run('umount', [dir]);
