@@ -1,0 +1,70 @@
+/** The map adapter over the project's in-memory backend (the BPF backend is covered in test/). */
+import { describe, expect, test } from 'vitest';
+import { createMemoryBackend } from '../datapath/memory-backend.js';
+import type { BpfMap } from '../datapath/maps.js';
+import { decide, type Inputs } from './desired.js';
+import { formatEgressList } from './list.js';
+import { openEgressMap, readEgressMap, syncEgressMap } from './map.js';
+import { node, pod, policy } from './test-fixtures.js';
+
+const GW = { egress: 'true' };
+
+function inputs(over: Partial<Inputs> = {}): Inputs {
+  return {
+    localNode: 'worker',
+    policies: [policy('p', { destinationCIDRs: ['0.0.0.0/0'], excludedCIDRs: ['10.0.0.0/8'] })],
+    pods: [pod('a1', ['10.0.1.5']), pod('a2', ['10.0.1.6'])],
+    namespaces: [{ name: 'default', labels: {} }],
+    nodes: [node('worker', '192.168.0.2'), node('gw-a', '192.168.0.10', GW), node('gw-b', '192.168.0.11', GW)],
+    ...over,
+  };
+}
+
+async function openMap(): Promise<BpfMap> {
+  const m = await openEgressMap(createMemoryBackend());
+  if (!m.ok) throw new Error(m.error.message);
+  return m.value;
+}
+
+async function listing(map: BpfMap): Promise<string> {
+  const r = await readEgressMap(map);
+  if (!r.ok) throw new Error(r.error.message);
+  return formatEgressList(r.value.entries);
+}
+
+describe('syncEgressMap', () => {
+  test('programs the desired entries, then a repeat pass writes nothing', async () => {
+    const map = await openMap();
+    const desired = decide(inputs()).entries;
+    expect(await syncEgressMap(map, desired)).toEqual({ ok: true, value: { written: 4, deleted: 0 } });
+    expect(await listing(map)).toBe(
+      [
+        'Source IP  Destination CIDR  Egress IP  Gateway IP',
+        '10.0.1.5   0.0.0.0/0         0.0.0.0    192.168.0.10',
+        '10.0.1.5   10.0.0.0/8        0.0.0.0    0.0.0.1',
+        '10.0.1.6   0.0.0.0/0         0.0.0.0    192.168.0.10',
+        '10.0.1.6   10.0.0.0/8        0.0.0.0    0.0.0.1',
+        '',
+      ].join('\n'),
+    );
+    expect(await syncEgressMap(map, desired)).toEqual({ ok: true, value: { written: 0, deleted: 0 } });
+  });
+
+  test('failover and pod removal rewrite and delete only what changed', async () => {
+    const map = await openMap();
+    await syncEgressMap(map, decide(inputs()).entries);
+    const next = inputs({ pods: [pod('a1', ['10.0.1.5'])], nodes: [node('gw-a', '192.168.0.10'), node('gw-b', '192.168.0.11', GW)] });
+    expect(await syncEgressMap(map, decide(next).entries)).toEqual({ ok: true, value: { written: 1, deleted: 2 } });
+    expect(await listing(map)).toContain('10.0.1.5   0.0.0.0/0         0.0.0.0    192.168.0.11');
+    expect(await listing(map)).not.toContain('10.0.1.6');
+  });
+
+  test('entries that do not decode are removed', async () => {
+    const map = await openMap();
+    const junk = Buffer.alloc(12); // prefixlen 0: below the 32 source bits every key carries
+    await map.update([{ key: junk, value: Buffer.alloc(8) }]);
+    expect(await syncEgressMap(map, new Map())).toEqual({ ok: true, value: { written: 0, deleted: 1 } });
+    const left = await map.dump();
+    expect(left.ok && left.value).toEqual([]);
+  });
+});

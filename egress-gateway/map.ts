@@ -1,0 +1,58 @@
+/**
+ * Adapter: brings `cilium_egress_gw_policy_v4` on a map backend (memory or pinned BPF) to the
+ * desired entries. Reads what is there, diffs with the pure core, writes only the difference.
+ */
+import { egressPolicyKey, egressPolicyValue } from '../datapath/layouts/egress.js';
+import { MapSpecs } from '../datapath/layouts/constants.js';
+import type { BpfMap, MapBackend, MapError } from '../datapath/maps.js';
+import { ok, type Result } from '../lib/result.js';
+import type { DesiredEntry } from './desired.js';
+import { diffEntries } from './diff.js';
+
+export interface EgressMapContents {
+  readonly entries: readonly DesiredEntry[];
+  /** Keys whose bytes do not decode (e.g. a prefixlen below 32): never ours, always stale. */
+  readonly undecodable: readonly Buffer[];
+}
+
+export interface SyncReport {
+  readonly written: number;
+  readonly deleted: number;
+}
+
+export function openEgressMap(backend: MapBackend): Promise<Result<BpfMap, MapError>> {
+  return backend.open(MapSpecs.egressPolicyV4);
+}
+
+export async function readEgressMap(map: BpfMap): Promise<Result<EgressMapContents, MapError>> {
+  const dump = await map.dump();
+  if (!dump.ok) return dump;
+  const entries: DesiredEntry[] = [];
+  const undecodable: Buffer[] = [];
+  for (const raw of dump.value) {
+    const key = egressPolicyKey.decode(raw.key);
+    const value = egressPolicyValue.decode(raw.value);
+    if (key.ok && value.ok) entries.push({ key: key.value, value: value.value });
+    else undecodable.push(raw.key);
+  }
+  return ok({ entries, undecodable });
+}
+
+/** One reconcile pass; safe to repeat (a second pass with the same input writes nothing). */
+export async function syncEgressMap(map: BpfMap, desired: ReadonlyMap<string, DesiredEntry>): Promise<Result<SyncReport, MapError>> {
+  const current = await readEgressMap(map);
+  if (!current.ok) return current;
+  const diff = diffEntries(desired, current.value.entries);
+  if (diff.upserts.length > 0) {
+    const written = await map.update(
+      diff.upserts.map((e) => ({ key: egressPolicyKey.encode(e.key), value: egressPolicyValue.encode(e.value) })),
+    );
+    if (!written.ok) return written;
+  }
+  const deleteKeys = [...diff.deletes.map((k) => egressPolicyKey.encode(k)), ...current.value.undecodable];
+  if (deleteKeys.length > 0) {
+    const deleted = await map.delete(deleteKeys);
+    if (!deleted.ok) return deleted;
+  }
+  return ok({ written: diff.upserts.length, deleted: deleteKeys.length });
+}
