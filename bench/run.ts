@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<unknown> }>> = 
   bgp: () => import('./bgp.js'),
   lbipam: () => import('./lbipam.js'),
   mesh: () => import('./mesh.js'),
+  egress: () => import('./egress.js'),
 };
 
 async function main(): Promise<number> {

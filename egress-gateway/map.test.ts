@@ -67,4 +67,10 @@ describe('syncEgressMap', () => {
     const left = await map.dump();
     expect(left.ok && left.value).toEqual([]);
   });
+
+  test('a map too small for the entries reports full instead of throwing', async () => {
+    const m = await openEgressMap(createMemoryBackend(), 2);
+    if (!m.ok) throw new Error(m.error.message);
+    expect(await syncEgressMap(m.value, decide(inputs()).entries)).toMatchObject({ ok: false, error: { kind: 'full' } });
+  });
 });

@@ -20,8 +20,12 @@ export interface SyncReport {
   readonly deleted: number;
 }
 
-export function openEgressMap(backend: MapBackend): Promise<Result<BpfMap, MapError>> {
-  return backend.open(MapSpecs.egressPolicyV4);
+/**
+ * Cilium's default capacity is 16384 entries (one per pod IP × destination/excluded CIDR), and
+ * like Cilium's `--egress-gateway-policy-map-max` it can be raised for larger clusters.
+ */
+export function openEgressMap(backend: MapBackend, maxEntries: number = MapSpecs.egressPolicyV4.maxEntries): Promise<Result<BpfMap, MapError>> {
+  return backend.open({ ...MapSpecs.egressPolicyV4, maxEntries });
 }
 
 export async function readEgressMap(map: BpfMap): Promise<Result<EgressMapContents, MapError>> {
