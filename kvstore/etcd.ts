@@ -11,7 +11,15 @@ import { fail, ok } from '../lib/result.js';
 import { chunk, prefixRangeEnd, toEntry } from './convert.js';
 import { classifyError, rawError } from './errors.js';
 import { KeptLease } from './lease.js';
-import type { KvClient, KvConnectOptions, KvEntry, KvResult, TxnCompare, TxnOp, TxnOutcome } from './types.js';
+import type {
+  KvClient,
+  KvConnectOptions,
+  KvEntry,
+  KvResult,
+  TxnCompare,
+  TxnOp,
+  TxnOutcome,
+} from './types.js';
 import type { KvLease, KvListPage, KvWatch, KvWatchHandlers } from './types.js';
 import { startWatch } from './watch.js';
 import type { OpenStream, WireLeaseKeepAliveResponse, WireWatchCreate, WireWatchResponse } from './wire.js';
@@ -19,7 +27,10 @@ import type { OpenStream, WireLeaseKeepAliveResponse, WireWatchCreate, WireWatch
 const defaultCallTimeoutMs = 5_000;
 const batchesInFlight = 8;
 
-export function connectKv(opts: KvConnectOptions, log: Logger = createLogger({ component: 'kvstore' })): KvClient {
+export function connectKv(
+  opts: KvConnectOptions,
+  log: Logger = createLogger({ component: 'kvstore' }),
+): KvClient {
   return new EtcdKv(opts, log);
 }
 
@@ -28,16 +39,32 @@ function etcdOptions(opts: KvConnectOptions, timeoutMs: number): IOptions {
   const file = (path: string | undefined, inline: Buffer | undefined): Buffer | undefined =>
     inline ?? (path !== undefined ? readFileSync(path) : undefined);
   const ca = tls ? file(tls.caFile, tls.ca) : undefined;
+  // Each attempt gets a share of the deadline, so that a member that accepts the call but never
+  // answers (killed mid-call, partitioned) leaves time to retry on another one.
+  const attempts = Math.max(2, opts.endpoints.length);
+  const attemptMs = Math.max(250, Math.floor(timeoutMs / attempts));
   return {
     hosts: [...opts.endpoints],
-    ...(ca ? { credentials: { rootCertificate: ca, certChain: file(tls?.certFile, tls?.cert), privateKey: file(tls?.keyFile, tls?.key) } } : {}),
+    ...(ca
+      ? {
+          credentials: {
+            rootCertificate: ca,
+            certChain: file(tls?.certFile, tls?.cert),
+            privateKey: file(tls?.keyFile, tls?.key),
+          },
+        }
+      : {}),
     // Streams (watch, keepalive) live for long; only unary calls get a deadline.
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + timeoutMs) }),
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + attemptMs) }),
     faultHandling: {
       // A dead member is skipped for a short while, then tried again: long enough to route
       // around it in a cluster, short enough that a restarted single etcd is used promptly.
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 500, breaker: new ConsecutiveBreaker(3) }),
-      global: retry(handleWhen(isRecoverableError), { maxAttempts: Math.max(2, opts.endpoints.length) }),
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), {
+          halfOpenAfter: 500,
+          breaker: new ConsecutiveBreaker(3),
+        }),
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: attempts }),
     },
   };
 }
@@ -59,10 +86,16 @@ class EtcdKv implements KvClient {
   /** Runs one call with the deadline; failures become KvErrors, never exceptions. */
   private async call<T>(what: string, run: () => Promise<T>): Promise<KvResult<T>> {
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.timeoutMs)));
+    const deadline = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), this.timeoutMs)),
+    );
     try {
       const value = await Promise.race([run(), deadline]);
-      if (value === 'timeout') return fail({ kind: 'unavailable', message: `etcd ${what} timed out after ${this.timeoutMs} ms` }, true);
+      if (value === 'timeout')
+        return fail(
+          { kind: 'unavailable', message: `etcd ${what} timed out after ${this.timeoutMs} ms` },
+          true,
+        );
       return ok(value);
     } catch (err) {
       const { error, retry } = classifyError(rawError(err));
@@ -79,7 +112,10 @@ class EtcdKv implements KvClient {
     return ok(kv ? toEntry(kv) : undefined);
   }
 
-  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<KvResult<KvListPage>> {
+  async list(
+    prefix: string,
+    opts: { limit?: number; startKey?: string; revision?: number } = {},
+  ): Promise<KvResult<KvListPage>> {
     const r = await this.call('list', () =>
       this.client.kv.range({
         key: Buffer.from(opts.startKey ?? prefix),
@@ -106,9 +142,17 @@ class EtcdKv implements KvClient {
     return ok({ count: Number(r.value.count), revision: Number(r.value.header.revision) });
   }
 
-  async put(key: string, value: Buffer | string, opts: { lease?: string } = {}): Promise<KvResult<{ revision: number }>> {
+  async put(
+    key: string,
+    value: Buffer | string,
+    opts: { lease?: string } = {},
+  ): Promise<KvResult<{ revision: number }>> {
     const r = await this.call('put', () =>
-      this.client.kv.put({ key: Buffer.from(key), value: Buffer.from(value), ...(opts.lease ? { lease: opts.lease } : {}) }),
+      this.client.kv.put({
+        key: Buffer.from(key),
+        value: Buffer.from(value),
+        ...(opts.lease ? { lease: opts.lease } : {}),
+      }),
     );
     return r.ok ? ok({ revision: Number(r.value.header.revision) }) : r;
   }
@@ -139,7 +183,10 @@ class EtcdKv implements KvClient {
     return ok({ succeeded: r.value.succeeded, revision: Number(r.value.header.revision), current });
   }
 
-  async applyBatched(ops: readonly TxnOp[], opts: { batchSize?: number } = {}): Promise<KvResult<{ revision: number }>> {
+  async applyBatched(
+    ops: readonly TxnOp[],
+    opts: { batchSize?: number } = {},
+  ): Promise<KvResult<{ revision: number }>> {
     const batches = chunk(ops, opts.batchSize ?? 128);
     let revision = 0;
     let failure: KvResult<never> | undefined;
@@ -149,7 +196,9 @@ class EtcdKv implements KvClient {
     const worker = async (): Promise<void> => {
       while (failure === undefined && next < batches.length) {
         const batch = batches[next++] as TxnOp[];
-        const r = await this.call('batched txn', () => this.client.kv.txn({ success: batch.map(toRequestOp) }));
+        const r = await this.call('batched txn', () =>
+          this.client.kv.txn({ success: batch.map(toRequestOp) }),
+        );
         if (!r.ok) failure ??= r;
         else revision = Math.max(revision, Number(r.value.header.revision));
       }
@@ -159,7 +208,10 @@ class EtcdKv implements KvClient {
   }
 
   watch(prefix: string, fromRevision: number, handlers: KvWatchHandlers): KvWatch {
-    const open = (() => this.client.watchClient.watch()) as unknown as OpenStream<{ create_request: WireWatchCreate }, WireWatchResponse>;
+    const open = (() => this.client.watchClient.watch()) as unknown as OpenStream<
+      { create_request: WireWatchCreate },
+      WireWatchResponse
+    >;
     const w = startWatch(
       { open, classify: (err) => classifyError(rawError(err)), log: this.log.child({ watch: prefix }) },
       { key: Buffer.from(prefix), rangeEnd: prefixRangeEnd(prefix) },
@@ -185,14 +237,18 @@ class EtcdKv implements KvClient {
   async grantLease(ttlSeconds: number): Promise<KvResult<KvLease>> {
     const r = await this.call('lease grant', () => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }));
     if (!r.ok) return r;
-    const open = (() => this.client.leaseClient.leaseKeepAlive()) as unknown as OpenStream<{ ID: string }, WireLeaseKeepAliveResponse>;
+    const open = (() => this.client.leaseClient.leaseKeepAlive()) as unknown as OpenStream<
+      { ID: string },
+      WireLeaseKeepAliveResponse
+    >;
     const lease: KeptLease = new KeptLease(
       {
         open,
         revoke: async (id) => {
           this.leases.delete(lease);
           const rv = await this.call('lease revoke', () => this.client.leaseClient.leaseRevoke({ ID: id }));
-          if (!rv.ok && rv.error.kind !== 'lease_lost') this.log.warn('lease revoke failed', { lease: id, err: rv.error.message });
+          if (!rv.ok && rv.error.kind !== 'lease_lost')
+            this.log.warn('lease revoke failed', { lease: id, err: rv.error.message });
         },
         log: this.log,
       },
@@ -228,7 +284,13 @@ function toCompare(c: TxnCompare): ICompare {
 function toRequestOp(op: TxnOp): IRequestOp {
   switch (op.op) {
     case 'put':
-      return { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), ...(op.lease ? { lease: op.lease } : {}) } };
+      return {
+        request_put: {
+          key: Buffer.from(op.key),
+          value: Buffer.from(op.value),
+          ...(op.lease ? { lease: op.lease } : {}),
+        },
+      };
     case 'delete':
       return { request_delete_range: { key: Buffer.from(op.key) } };
     case 'deletePrefix':
