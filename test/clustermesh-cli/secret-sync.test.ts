@@ -13,6 +13,8 @@ import { startClusters, type Clusters } from './clusters.js';
 
 let clusters: Clusters;
 let dir: string;
+/** The temp directory holding `dir` when a test needs `dir` not to exist yet. */
+let parent: string | undefined;
 let sync: SecretSync | undefined;
 const ref = { ...coreResource('secrets'), namespace: 'kube-system', name: 'cilium-clustermesh' };
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -28,11 +30,14 @@ afterEach(async () => {
   sync = undefined;
   await deleteObject(clusters.kc('a'), ref);
   if (dir) await rm(dir, { recursive: true, force: true });
+  if (parent) await rm(parent, { recursive: true, force: true });
+  parent = undefined;
 });
 
 async function visibleFiles(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of (await readdir(dir)).filter((n) => !n.startsWith('.')).sort()) out[name] = await readFile(join(dir, name), 'utf8');
+  for (const name of (await readdir(dir)).filter((n) => !n.startsWith('.')).sort())
+    out[name] = await readFile(join(dir, name), 'utf8');
   return out;
 }
 
@@ -60,17 +65,33 @@ test('mirrors adds, changes and removals with the ..data symlink layout', async 
   expect(created.ok).toBe(true);
   sync = syncSecretToDir({ kc, namespace: 'kube-system', name: 'cilium-clustermesh', dir });
   await sync.whenSynced();
-  expect(await visibleFiles()).toEqual({ c2: 'endpoints:\n- https://localhost:1\n', 'c2.etcd-client.crt': 'CERT' });
+  expect(await visibleFiles()).toEqual({
+    c2: 'endpoints:\n- https://localhost:1\n',
+    'c2.etcd-client.crt': 'CERT',
+  });
   expect((await lstat(join(dir, 'c2'))).isSymbolicLink()).toBe(true);
   expect(await readlink(join(dir, 'c2'))).toBe('..data/c2');
   expect(await readlink(join(dir, '..data'))).toMatch(/^\.\.\d{4}-/);
 
   // An unrelated Secret in the namespace is not mirrored.
-  await createObject(kc, coreResource('secrets'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other', namespace: 'kube-system' }, data: { x: b64('x') } } as KubeObject);
+  await createObject(kc, coreResource('secrets'), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'other', namespace: 'kube-system' },
+    data: { x: b64('x') },
+  } as KubeObject);
 
-  await mergePatch(kc, ref, { data: { c3: b64('endpoints:\n- https://localhost:3\n'), c2: b64('endpoints:\n- https://localhost:2\n') } });
-  await eventually({ c2: 'endpoints:\n- https://localhost:2\n', 'c2.etcd-client.crt': 'CERT', c3: 'endpoints:\n- https://localhost:3\n' });
-  const files = await Promise.all(['c2', 'c3'].map(async (name) => ({ name, content: await readFile(join(dir, name), 'utf8') })));
+  await mergePatch(kc, ref, {
+    data: { c3: b64('endpoints:\n- https://localhost:3\n'), c2: b64('endpoints:\n- https://localhost:2\n') },
+  });
+  await eventually({
+    c2: 'endpoints:\n- https://localhost:2\n',
+    'c2.etcd-client.crt': 'CERT',
+    c3: 'endpoints:\n- https://localhost:3\n',
+  });
+  const files = await Promise.all(
+    ['c2', 'c3'].map(async (name) => ({ name, content: await readFile(join(dir, name), 'utf8') })),
+  );
   expect([...parseConfigDir(files, 'c1').configs.keys()]).toEqual(['c2', 'c3']);
 
   await mergePatch(kc, ref, { data: { c2: null, 'c2.etcd-client.crt': null } });
@@ -85,7 +106,8 @@ test('mirrors adds, changes and removals with the ..data symlink layout', async 
 });
 
 test('a Secret that does not exist yet gives an empty directory, then its files', async () => {
-  dir = join(await mkdtemp(join(tmpdir(), 'meshlb-secret-sync-')), 'mesh');
+  parent = await mkdtemp(join(tmpdir(), 'meshlb-secret-sync-'));
+  dir = join(parent, 'mesh');
   const kc = clusters.kc('a');
   sync = syncSecretToDir({ kc, namespace: 'kube-system', name: 'cilium-clustermesh', dir });
   await sync.whenSynced();
