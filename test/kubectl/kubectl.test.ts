@@ -4,7 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Harness, startHarness } from '../apiserver/harness.js';
-import { createKubectl, kubectlAvailable, lineStream, type Kubectl, type KubectlResult } from './run.js';
+import {
+  createKubectl,
+  kubectlAvailable,
+  lineStream,
+  ok,
+  table,
+  type Kubectl,
+  type KubectlResult,
+} from './run.js';
 
 const NS = 'team-a';
 const POOL_CRD = 'deploy/crds/cilium.io_ciliumloadbalancerippools.yaml';
@@ -28,20 +36,6 @@ function configMap(data: Record<string, string>): string {
     metadata: { name: 'settings', namespace: NS },
     data,
   });
-}
-
-/** kubectl's column output: cells are separated by two or more spaces. */
-function table(stdout: string): string[][] {
-  return stdout
-    .trimEnd()
-    .split('\n')
-    .map((l) => l.trim().split(/\s{2,}/));
-}
-
-function ok(r: KubectlResult): string {
-  expect(r.stderr, r.stdout).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
 }
 
 if (!kubectlAvailable()) console.log('skipping kubectl end-to-end tests: /usr/bin/kubectl is not installed');

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 export const KUBECTL = '/usr/bin/kubectl';
 
@@ -133,4 +134,19 @@ export function lineStream(child: ChildProcess): LineStream {
       return [...lines];
     },
   };
+}
+
+/** kubectl's column output: cells are separated by two or more spaces. */
+export function table(stdout: string): string[][] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.trim().split(/\s{2,}/));
+}
+
+/** Asserts a clean exit with nothing on stderr and returns stdout. */
+export function ok(r: KubectlResult): string {
+  expect(r.stderr, r.stdout).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout;
 }

@@ -4,23 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Harness, startHarness } from '../apiserver/harness.js';
-import { createKubectl, kubectlAvailable, type Kubectl, type KubectlResult } from './run.js';
+import { createKubectl, kubectlAvailable, ok, table, type Kubectl, type KubectlResult } from './run.js';
 
 const NS = 'typed';
 const POOL_CRD = 'deploy/crds/cilium.io_ciliumloadbalancerippools.yaml';
-
-function table(stdout: string): string[][] {
-  return stdout
-    .trimEnd()
-    .split('\n')
-    .map((l) => l.trim().split(/\s{2,}/));
-}
-
-function ok(r: KubectlResult): string {
-  expect(r.stderr, r.stdout).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
-}
 
 if (!kubectlAvailable()) console.log('skipping kubectl end-to-end tests: /usr/bin/kubectl is not installed');
 
