@@ -5,6 +5,7 @@
  * /healthz, /readyz, /metrics.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import type express from 'express';
 import type { Registry } from 'prom-client';
 import type { InvalidEntry, ServiceChange } from '../agent-sync/caches.js';
 import type { RejectedFile } from '../agent-sync/config-dir.js';
@@ -51,7 +52,9 @@ export interface ClustermeshStatus {
   readonly node: string;
   readonly cluster: { readonly name: string; readonly id: number };
   readonly globalServices: number;
-  readonly clusters: readonly (Omit<RemoteClusterStatus, 'lastFailure'> & { readonly lastFailure?: string })[];
+  readonly clusters: readonly (Omit<RemoteClusterStatus, 'lastFailure'> & {
+    readonly lastFailure?: string;
+  })[];
   readonly rejectedConfigs: readonly RejectedFile[];
 }
 
@@ -67,6 +70,10 @@ export interface Agent {
   health(): HealthReport[];
   /** Includes a module's report in /healthz and /readyz (named as in `expectedModules`). */
   addHealth(name: string, report: () => HealthReport): void;
+  /** Mounts a module's status routes (e.g. /v1/bgp/peers) on the status API. */
+  addRoutes(routes: (app: express.Express) => void): void;
+  /** The process's one Prometheus registry, for modules' metrics. */
+  readonly registry: Registry;
   stop(): Promise<void>;
 }
 
@@ -101,8 +108,14 @@ class AgentImpl {
       remotes: () => this.remoteStatuses(),
       globalServices: () => this.globalServiceCount(),
     });
-    this.local = createLocalServices({ kc: o.kc, table: this.table, publish: (c) => this.publish(c), log: log.child({ component: 'local-services' }) });
-    this.remotes = o.clustermeshConfigDir === undefined ? undefined : this.createRemotes(o.clustermeshConfigDir);
+    this.local = createLocalServices({
+      kc: o.kc,
+      table: this.table,
+      publish: (c) => this.publish(c),
+      log: log.child({ component: 'local-services' }),
+    });
+    this.remotes =
+      o.clustermeshConfigDir === undefined ? undefined : this.createRemotes(o.clustermeshConfigDir);
   }
 
   private createRemotes(dir: string): RemoteManager {
@@ -111,7 +124,11 @@ class AgentImpl {
       pollIntervalMs: this.o.configPollMs,
       log: this.log.child({ component: 'clustermesh-config' }),
       remote: {
-        local: { name: this.o.clusterName, id: this.o.clusterId, maxConnectedClusters: this.o.maxConnectedClusters },
+        local: {
+          name: this.o.clusterName,
+          id: this.o.clusterId,
+          maxConnectedClusters: this.o.maxConnectedClusters,
+        },
         lifecycle: { ...DEFAULT_LIFECYCLE, ...this.o.lifecycle, cacheTtlMs: this.o.cacheTtlMs },
         healthCheckMs: this.o.healthCheckMs,
         log: this.log.child({ component: 'remote-cluster' }),
@@ -133,7 +150,10 @@ class AgentImpl {
       port: this.o.statusPort,
       registry: this.registry,
       reports: () => this.health(),
-      extend: statusRoutes({ clustermesh: () => this.clustermeshStatus(), services: () => this.serviceStatus() }),
+      extend: statusRoutes({
+        clustermesh: () => this.clustermeshStatus(),
+        services: () => this.serviceStatus(),
+      }),
     });
   }
 
@@ -211,8 +231,15 @@ class AgentImpl {
     this.extraHealth.set(name, report);
   }
 
+  addRoutes(routes: (app: express.Express) => void): void {
+    if (!this.server) throw new Error('agent status server not started');
+    this.server.extend(routes);
+  }
+
   private extraReports(): HealthReport[] {
-    return [...this.extraHealth].map(([name, report]) => report?.() ?? { name, healthy: true, ready: false, message: 'not started yet' });
+    return [...this.extraHealth].map(
+      ([name, report]) => report?.() ?? { name, healthy: true, ready: false, message: 'not started yet' },
+    );
   }
 
   health(): HealthReport[] {
@@ -261,6 +288,8 @@ export async function startAgent(o: AgentOptions): Promise<Result<Agent>> {
     clustermeshStatus: () => agent.clustermeshStatus(),
     health: () => agent.health(),
     addHealth: (name, report) => agent.addHealth(name, report),
+    addRoutes: (routes) => agent.addRoutes(routes),
+    registry: agent.registry,
     stop: () => agent.stop(),
   });
 }

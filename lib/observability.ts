@@ -14,6 +14,8 @@ export function createRegistry(processName: string): Registry {
 
 export interface ObservabilityServer {
   readonly url: string;
+  /** Mounts more routes on the running server (modules composed after it started). */
+  extend(routes: (app: express.Express) => void): void;
   close(): Promise<void>;
 }
 
@@ -37,8 +39,14 @@ export async function serveObservability(opts: {
       modules: reports.map((r) => ({ name: r.name, healthy: r.healthy, ready: r.ready, message: r.message })),
     });
   };
-  app.get('/healthz', summary((r) => r.healthy));
-  app.get('/readyz', summary((r) => r.ready));
+  app.get(
+    '/healthz',
+    summary((r) => r.healthy),
+  );
+  app.get(
+    '/readyz',
+    summary((r) => r.ready),
+  );
   app.get('/metrics', async (_req, res) => {
     res.type(opts.registry.contentType).send(await opts.registry.metrics());
   });
@@ -50,6 +58,7 @@ export async function serveObservability(opts: {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
+    extend: (routes) => routes(app),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

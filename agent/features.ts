@@ -1,0 +1,7 @@
+/**
+ * The agent's optional features, in start order. Each entry comes from its own folder; adding
+ * a feature is one import and one line here.
+ */
+import type { AgentFeature } from './modules.js';
+
+export const AGENT_FEATURES: readonly AgentFeature[] = [];
