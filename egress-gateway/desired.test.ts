@@ -74,7 +74,8 @@ describe('egress IP on the gateway node itself', () => {
   const gw = node('gw-a', '192.168.0.10', GW, ifaces);
 
   test.each<[string, Record<string, unknown>, string, string[]]>([
-    ['given egressIP', { egressIP: '198.51.100.99' }, '198.51.100.99', []],
+    ['given egressIP present on the node', { egressIP: '198.51.100.21' }, '198.51.100.21', []],
+    ['given egressIP not on the node', { egressIP: '198.51.100.99' }, '0.0.0.0', ['egressIP 198.51.100.99 is not assigned to any interface on node gw-a']],
     ["interface's first IPv4", { interface: 'eth1' }, '198.51.100.20', []],
     ["default-route device's address", {}, '192.168.0.10', []],
     ['interface without IPv4', { interface: 'eth2' }, '0.0.0.0', ['interface eth2 on node gw-a has no IPv4 address']],

@@ -60,7 +60,12 @@ function firstIpv4(addresses: readonly string[]): string | undefined {
 
 /** The egress IP on the gateway node itself, or why it cannot be found there. */
 export function resolveEgressIp(source: EgressSource, node: EgressNode): { ip: string } | { problem: string } {
-  if (source.kind === 'egressIP') return { ip: source.ip };
+  if (source.kind === 'egressIP') {
+    // Interfaces are only known on the node itself; there the address must really be present,
+    // or SNAT to it would send replies nowhere.
+    const present = node.interfaces === undefined || node.interfaces.some((i) => i.addresses.includes(source.ip));
+    return present ? { ip: source.ip } : { problem: `egressIP ${source.ip} is not assigned to any interface on node ${node.name}` };
+  }
   const device = source.kind === 'interface' ? source.name : node.defaultRouteInterface;
   if (device === undefined) return { problem: `node ${node.name} has no default route to take the egress IP from` };
   const iface = (node.interfaces ?? []).find((i) => i.name === device);

@@ -4,7 +4,7 @@ import { createMemoryBackend } from '../datapath/memory-backend.js';
 import type { BpfMap } from '../datapath/maps.js';
 import { decide, type Inputs } from './desired.js';
 import { formatEgressList } from './list.js';
-import { openEgressMap, readEgressMap, syncEgressMap } from './map.js';
+import { createEgressMapWriter, openEgressMap, readEgressMap, syncEgressMap } from './map.js';
 import { node, pod, policy } from './test-fixtures.js';
 
 const GW = { egress: 'true' };
@@ -72,5 +72,36 @@ describe('syncEgressMap', () => {
     const m = await openEgressMap(createMemoryBackend(), 2);
     if (!m.ok) throw new Error(m.error.message);
     expect(await syncEgressMap(m.value, decide(inputs()).entries)).toMatchObject({ ok: false, error: { kind: 'full' } });
+  });
+});
+
+describe('createEgressMapWriter', () => {
+  test('adopts what is already in the map, then writes only differences', async () => {
+    const map = await openMap();
+    await syncEgressMap(map, decide(inputs()).entries);
+    const writer = createEgressMapWriter(map);
+    expect(await writer.sync(decide(inputs()).entries)).toEqual({ ok: true, value: { written: 0, deleted: 0 } });
+    const three = inputs({ pods: [pod('a1', ['10.0.1.5']), pod('a2', ['10.0.1.6']), pod('a3', ['10.0.1.7'])] });
+    expect(await writer.sync(decide(three).entries)).toEqual({ ok: true, value: { written: 2, deleted: 0 } });
+    const one = inputs({ pods: [pod('a3', ['10.0.1.7'])] });
+    expect(await writer.sync(decide(one).entries)).toEqual({ ok: true, value: { written: 0, deleted: 4 } });
+    const r = await readEgressMap(map);
+    expect(r.ok && r.value.entries.map((e) => e.key.sourceIp)).toEqual(['10.0.1.7', '10.0.1.7']);
+    expect(writer.entries()).toHaveLength(2);
+  });
+
+  test('after a failed write it re-reads the map instead of trusting its record', async () => {
+    const backend = createMemoryBackend();
+    const small = await openEgressMap(backend, 3);
+    if (!small.ok) throw new Error(small.error.message);
+    const writer = createEgressMapWriter(small.value);
+    const failed = await writer.sync(decide(inputs()).entries);
+    expect(failed.ok).toBe(false);
+    expect(!failed.ok && failed.error.kind).toBe('full');
+    // Three of four entries were written before the map filled up; the writer now knows that.
+    const fewer = await writer.sync(decide(inputs({ pods: [pod('a1', ['10.0.1.5'])] })).entries);
+    expect(fewer.ok).toBe(true);
+    const r = await readEgressMap(small.value);
+    expect(r.ok && r.value.entries.map((e) => e.key.sourceIp).sort()).toEqual(['10.0.1.5', '10.0.1.5']);
   });
 });

@@ -6,7 +6,7 @@ import { egressPolicyKey, egressPolicyValue } from '../datapath/layouts/egress.j
 import { MapSpecs } from '../datapath/layouts/constants.js';
 import type { BpfMap, MapBackend, MapError } from '../datapath/maps.js';
 import { ok, type Result } from '../lib/result.js';
-import type { DesiredEntry } from './desired.js';
+import { entryId, type DesiredEntry } from './desired.js';
 import { diffEntries } from './diff.js';
 
 export interface EgressMapContents {
@@ -59,4 +59,55 @@ export async function syncEgressMap(map: BpfMap, desired: ReadonlyMap<string, De
     if (!deleted.ok) return deleted;
   }
   return ok({ written: diff.upserts.length, deleted: deleteKeys.length });
+}
+
+export interface EgressMapWriter {
+  /** Brings the map to `desired`, writing only what differs from what it last wrote. */
+  sync(desired: ReadonlyMap<string, DesiredEntry>): Promise<Result<SyncReport, MapError>>;
+  /** What the map holds as far as this writer knows (after the last successful sync). */
+  entries(): readonly DesiredEntry[];
+}
+
+/**
+ * A writer that reads the map once and then diffs against its own record of what it wrote, so
+ * an incremental pass costs the difference, not a dump of the whole trie. After a failed write
+ * the record may be wrong, so the next pass reads the map again.
+ */
+export function createEgressMapWriter(map: BpfMap): EgressMapWriter {
+  let known: Map<string, DesiredEntry> | undefined;
+  let undecodable: readonly Buffer[] = [];
+  return {
+    async sync(desired) {
+      if (known === undefined) {
+        const read = await readEgressMap(map);
+        if (!read.ok) return read;
+        known = new Map(read.value.entries.map((e) => [entryId(e.key), e]));
+        undecodable = read.value.undecodable;
+      }
+      const diff = diffEntries(desired, [...known.values()]);
+      const deleteKeys = [...diff.deletes.map((k) => egressPolicyKey.encode(k)), ...undecodable];
+      const result = await applyDiff(map, diff.upserts, deleteKeys);
+      if (!result.ok) {
+        known = undefined;
+        return result;
+      }
+      for (const e of diff.upserts) known.set(entryId(e.key), e);
+      for (const k of diff.deletes) known.delete(entryId(k));
+      undecodable = [];
+      return ok({ written: diff.upserts.length, deleted: deleteKeys.length });
+    },
+    entries: () => [...(known?.values() ?? [])],
+  };
+}
+
+async function applyDiff(map: BpfMap, upserts: readonly DesiredEntry[], deleteKeys: readonly Buffer[]): Promise<Result<void, MapError>> {
+  if (upserts.length > 0) {
+    const written = await map.update(upserts.map((e) => ({ key: egressPolicyKey.encode(e.key), value: egressPolicyValue.encode(e.value) })));
+    if (!written.ok) return written;
+  }
+  if (deleteKeys.length > 0) {
+    const deleted = await map.delete(deleteKeys);
+    if (!deleted.ok) return deleted;
+  }
+  return ok(undefined);
 }
