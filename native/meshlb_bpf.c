@@ -7,8 +7,15 @@
  * TypeScript side turns them into typed results. update/delete return how many entries were
  * written before a failure; the failing errno is then read with lastErrno().
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/if_packet.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <string.h>
@@ -218,6 +225,59 @@ static napi_value get_last_errno(napi_env env, napi_callback_info info) {
   return num(env, last_errno);
 }
 
+/*
+ * A raw AF_PACKET socket (Node has none), created inside the network namespace `netns` when
+ * one is named. setns() only moves the calling thread and the socket keeps the namespace it
+ * was created in, so the thread switches back right away; it cannot stay elsewhere.
+ */
+static int packet_socket_in(const char *netns) {
+  if (!netns[0]) return socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return -1;
+  int target = open(netns, O_RDONLY | O_CLOEXEC);
+  if (target < 0 || setns(target, CLONE_NEWNET) < 0) {
+    int saved = errno;
+    if (target >= 0) close(target);
+    close(self);
+    errno = saved;
+    return -1;
+  }
+  close(target);
+  int sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  int saved = errno;
+  if (setns(self, CLONE_NEWNET) < 0) {
+    /* The JavaScript thread would keep running in the wrong namespace: nothing sane is left. */
+    fprintf(stderr, "meshlb_bpf: cannot return to the original network namespace (errno %d)\n", errno);
+    abort();
+  }
+  close(self);
+  errno = saved;
+  return sock;
+}
+
+/* packetSend(ifindex, frame, netnsPath or "") -> bytes sent | -errno. Protocol 0: send only. */
+static napi_value packet_send(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  size_t len;
+  uint8_t *frame = arg_buf(env, argv[1], &len);
+  char netns[256];
+  size_t n = 0;
+  if (!frame || len < 14 || napi_get_value_string_utf8(env, argv[2], netns, sizeof(netns), &n) != napi_ok) return num(env, -EINVAL);
+  int sock = packet_socket_in(netns);
+  if (sock < 0) return num(env, -errno);
+  struct sockaddr_ll to;
+  memset(&to, 0, sizeof(to));
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = (int)arg_int(env, argv[0]);
+  to.sll_halen = 6;
+  memcpy(to.sll_addr, frame, 6);
+  memcpy(&to.sll_protocol, frame + 12, 2);
+  ssize_t sent = sendto(sock, frame, len, 0, (struct sockaddr *)&to, sizeof(to));
+  int saved = errno;
+  close(sock);
+  return num(env, sent < 0 ? -saved : (double)sent);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", NULL, map_create, NULL, NULL, NULL, napi_default, NULL},
@@ -230,6 +290,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"dump", NULL, map_dump, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, fd_close, NULL, NULL, NULL, napi_default, NULL},
       {"lastErrno", NULL, get_last_errno, NULL, NULL, NULL, napi_default, NULL},
+      {"packetSend", NULL, packet_send, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;
