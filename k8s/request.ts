@@ -43,7 +43,14 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   }
   const lib = url.protocol === 'http:' ? http : https;
   if (lib === http) delete opts.agent;
-  return new Promise((resolve) => {
+  return new Promise((settle) => {
+    // The caller's signal outlives this request (an informer's pages share one): its abort
+    // listener is removed once the request settles, or listeners pile up on the signal.
+    const onAbort = (): void => void r.destroy(new Error('request aborted'));
+    const resolve = (result: Result<T, KubeError>): void => {
+      req.signal?.removeEventListener('abort', onAbort);
+      settle(result);
+    };
     const r = lib.request(url, opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -66,7 +73,7 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
     r.on('error', (err) => resolve(fail(errorFromNetwork(err), true)));
     if (req.signal) {
       if (req.signal.aborted) r.destroy(new Error('request aborted'));
-      else req.signal.addEventListener('abort', () => r.destroy(new Error('request aborted')), { once: true });
+      else req.signal.addEventListener('abort', onAbort, { once: true });
     }
     if (payload !== undefined) r.write(payload);
     r.end();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { goJson } from '../clustermesh/gojson.js';
+import { isIPv4, isIPv6 } from 'node:net';
 import { maskPrefixLen, parseCidr, parseIp, toBase64 } from './ip.js';
 
 describe('parseIp', () => {
@@ -59,5 +60,35 @@ describe('goJson', () => {
   });
   test('drops undefined fields (omitempty) but keeps null', () => {
     expect(goJson({ a: undefined, b: null })).toBe('{"b":null}');
+  });
+});
+
+describe('IPv4 text scanning', () => {
+  // parseIp's IPv4 path is a hand-written scanner; node:net's isIPv4 is the reference for
+  // what it must accept, and the canonical text is the dotted quad of the bytes.
+  const samples = [
+    '0.0.0.0', '255.255.255.255', '1.2.3.4', '10.0.0.1', '01.2.3.4', '1.2.3.04', '1.2.3.00', '256.1.1.1',
+    '1.2.3', '1.2.3.4.', '.1.2.3.4', '1..2.3', '1.2.3.4\n', ' 1.2.3.4', '1.2.3.-4', '1.2.3.4a', '1234.1.1.1',
+    '1.2.3.2555', '+1.2.3.4', '1.2.3.4/24', '١.2.3.4', '1.2.3.0x4', '999.999.999.999', '00.0.0.0',
+  ];
+  const tokens = ['0', '1', '9', '10', '01', '99', '100', '199', '200', '249', '250', '255', '256', '300', '0255', '1000', '', 'a'];
+  const separators = ['.', '.', '.', '.', '.', '..', '', ':'];
+  let seed = 12345;
+  const pick = <T,>(xs: readonly T[]): T => xs[(seed = (seed * 1103515245 + 12345) >>> 0) % xs.length]!;
+  const fuzz = Array.from({ length: 5000 }, () => {
+    let s = pick(tokens);
+    for (let n = 0; n < 3 + (seed % 3 === 0 ? 1 : 0); n++) s += pick(separators) + pick(tokens);
+    return s;
+  });
+
+  test.each(samples)('%j is accepted exactly when node:net accepts it', (s) => {
+    const octets = s.split('.').map(Number);
+    expect(parseIp(s)).toEqual(isIPv4(s) ? { family: 4, bytes: Uint8Array.from(octets), text: octets.join('.') } : undefined);
+  });
+
+  test('agrees with node:net on 5,000 generated strings', () => {
+    const disagreements = fuzz.filter((s) => (parseIp(s) !== undefined) !== (isIPv4(s) || isIPv6(s)));
+    expect(disagreements).toEqual([]);
+    expect(fuzz.filter((s) => isIPv4(s)).length).toBeGreaterThan(20);
   });
 });

@@ -3,7 +3,7 @@
  * contents must match what Cilium's agents produce: canonical text (IPv4 dotted, IPv6 RFC 5952 compressed, IPv4-mapped
  * IPv6 printed as IPv4), masks as raw bytes (4 for IPv4, 16 for IPv6) written in base64.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 export interface ParsedIp {
   readonly family: 4 | 6;
@@ -19,8 +19,35 @@ export interface ParsedCidr {
   readonly text: string; // "ip/len"
 }
 
+/**
+ * The four octets of a dotted-quad IPv4 address in the form node:net's isIPv4 accepts (decimal,
+ * 0-255, no leading zeros, nothing around it), or undefined. One pass without intermediate
+ * strings or arrays: the clustermesh-apiserver parses hundreds of thousands of addresses on
+ * its initial sync.
+ */
+function scanIpv4(s: string): Uint8Array | undefined {
+  const n = s.length;
+  if (n < 7 || n > 15) return undefined;
+  const out = new Uint8Array(4);
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (s.charCodeAt(i) !== 46 /* . */) return undefined;
+      i++;
+    }
+    const start = i;
+    let value = 0;
+    for (let c = s.charCodeAt(i); c >= 48 && c <= 57 && i - start < 3; c = s.charCodeAt(++i)) value = value * 10 + (c - 48);
+    const digits = i - start;
+    if (digits === 0 || value > 255 || (digits > 1 && s.charCodeAt(start) === 48)) return undefined;
+    out[octet] = value;
+  }
+  return i === n ? out : undefined;
+}
+
 function ipv4Bytes(s: string): Uint8Array {
-  return Uint8Array.from(s.split('.').map(Number));
+  // Callers pass text already validated as IPv4.
+  return scanIpv4(s)!;
 }
 
 function ipv6Bytes(s: string): Uint8Array {
@@ -87,16 +114,16 @@ export function formatIp(bytes: Uint8Array): string {
  * (IPv4-mapped IPv6 stays 16 bytes, unlike parseIp). Undefined when it is not an address.
  */
 export function addressBytesOf(s: string): Uint8Array | undefined {
-  if (isIPv4(s)) return ipv4Bytes(s);
+  const v4 = scanIpv4(s);
+  if (v4) return v4;
   if (!isIPv6(s) || s.includes('%')) return undefined;
   return ipv6Bytes(s);
 }
 
 export function parseIp(s: string): ParsedIp | undefined {
-  if (isIPv4(s)) {
-    const bytes = ipv4Bytes(s);
-    return { family: 4, bytes, text: formatIp(bytes) };
-  }
+  const v4 = scanIpv4(s);
+  // Accepted dotted-quad text (no leading zeros) is already canonical.
+  if (v4) return { family: 4, bytes: v4, text: s };
   if (!isIPv6(s) || s.includes('%')) return undefined;
   const full = ipv6Bytes(s);
   if (isV4Mapped(full)) {
