@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { RouteSpec } from '../speaker/index.js';
 import { decide } from './desired.js';
 import type { Advertisement, AdvertisementEntry, Inputs, NodeInstance, PeerConfigSpec, ServiceInfo } from './types.js';
 
@@ -54,7 +55,7 @@ function inputs(over: Partial<Inputs> = {}): Inputs {
   };
 }
 
-function routesOf(i: Inputs): unknown[] {
+function routesOf(i: Inputs): readonly RouteSpec[] {
   const d = decide(i);
   return d.instances[0]?.peers[0]?.routes ?? [];
 }
@@ -177,7 +178,7 @@ describe('decide: routes', () => {
     ['iTP Local does not affect LB IPs', { internalTrafficPolicy: 'Local' }, ['198.51.100.7/32']],
     ['dual stack LB', { loadBalancerIPs: ['198.51.100.7', '2001:db8::7'] }, ['198.51.100.7/32', '2001:db8::7/128']],
   ])('LoadBalancerIP: %s', (_name, over, prefixes) => {
-    const r = routesOf(inputs({ services: [svc('web', over)] })) as { prefix: string }[];
+    const r = routesOf(inputs({ services: [svc('web', over)] }));
     expect(r.map((x) => x.prefix)).toEqual(prefixes);
   });
 
@@ -189,7 +190,7 @@ describe('decide: routes', () => {
     ['eTP Local does not affect cluster IPs', { externalTrafficPolicy: 'Local' }, ['10.96.0.10/32']],
   ])('ClusterIP: %s', (_name, over, prefixes) => {
     const entry = lbEntry({ service: { addresses: ['ClusterIP'] } });
-    const r = routesOf(inputs({ services: [svc('web', { type: 'ClusterIP', ...over })], advertisements: [adv('a', { bgp: 'yes' }, entry)] })) as { prefix: string }[];
+    const r = routesOf(inputs({ services: [svc('web', { type: 'ClusterIP', ...over })], advertisements: [adv('a', { bgp: 'yes' }, entry)] }));
     expect(r.map((x) => x.prefix)).toEqual(prefixes);
   });
 
@@ -198,7 +199,7 @@ describe('decide: routes', () => {
     ['eTP Local without a local backend', { externalIPs: ['203.0.113.5'], externalTrafficPolicy: 'Local' }, []],
   ])('ExternalIP: %s', (_name, over, prefixes) => {
     const entry = lbEntry({ service: { addresses: ['ExternalIP'] } });
-    const r = routesOf(inputs({ services: [svc('web', over)], advertisements: [adv('a', { bgp: 'yes' }, entry)] })) as { prefix: string }[];
+    const r = routesOf(inputs({ services: [svc('web', over)], advertisements: [adv('a', { bgp: 'yes' }, entry)] }));
     expect(r.map((x) => x.prefix)).toEqual(prefixes);
   });
 
@@ -209,7 +210,7 @@ describe('decide: routes', () => {
       svc('b', { loadBalancerIPs: ['198.51.100.8'] }),
       svc('c', { loadBalancerIPs: ['203.0.113.9'], externalTrafficPolicy: 'Local', backends: [{ nodeName: 'n1', active: true }] }),
     ];
-    const r = routesOf(inputs({ services, advertisements: [adv('a', { bgp: 'yes' }, entry)] })) as { prefix: string }[];
+    const r = routesOf(inputs({ services, advertisements: [adv('a', { bgp: 'yes' }, entry)] }));
     // Routes come per family: the IPv4 family's, then the IPv6 family's.
     expect(r.map((x) => x.prefix)).toEqual(['198.51.100.0/24', '203.0.113.9/32', '2001:db8::/64']);
   });
