@@ -1,8 +1,11 @@
 /**
  * The service datapath adapter: keeps the service maps equal to the desired table. Table
- * changes trigger a plan against the contents it last wrote (no map reads on the hot path);
- * a periodic full reconciliation re-reads the maps, so entries changed or deleted behind its
- * back are repaired, and IDs found in the maps (pinned ones survive restarts) are kept.
+ * changes trigger an incremental plan of only the changed services against the state it last
+ * applied (no map reads on the hot path); a periodic full reconciliation re-reads the maps: when
+ * they hold what it wrote it only re-plans services whose entry differs, otherwise it rebuilds
+ * its state from the maps (IDs found there, pinned ones survive restarts, are kept) and repairs
+ * every entry changed or deleted behind its back. A failed write drops the state: the retry is
+ * a full run.
  * Runs are serialized: one plan/apply at a time, later changes coalesce into one more run.
  */
 import type { Logger } from '../lib/log.js';
@@ -12,7 +15,8 @@ import { fail, ok, type Result } from '../lib/result.js';
 import { applySteps, openMaps, readContents, type OpenMaps } from './apply.js';
 import { lbMapSpecs } from './lb-maps.js';
 import type { MapBackend, MapContents } from './maps.js';
-import { planServices, type TableError } from './service-reconciler.js';
+import type { TableError } from './service-reconciler.js';
+import { ServiceState, type StatePlan } from './service-state.js';
 import type { TableService } from './service-table.js';
 
 /** Where the desired table comes from (the agent: `services()` and `onTableChange`). */
@@ -34,6 +38,8 @@ export interface ServiceDatapathOptions {
 
 export interface RunStats {
   readonly full: boolean;
+  /** Services planned (all of them when the state was rebuilt from the maps). */
+  readonly planned: number;
   readonly updated: number;
   readonly deleted: number;
   readonly tableErrors: number;
@@ -43,7 +49,7 @@ export interface RunStats {
 export interface ServiceDatapath extends Module {
   /** Runs a reconciliation now (after any running one); `full` re-reads the maps first. */
   reconcile(full: boolean): Promise<Result<RunStats, string>>;
-  /** What the datapath believes the maps hold (after its last successful run). */
+  /** What the datapath believes the maps hold (after its last successful run). Live view: do not keep. */
   contents(): MapContents | undefined;
 }
 
@@ -52,8 +58,10 @@ export function createServiceDatapath(o: ServiceDatapathOptions): ServiceDatapat
   const fullEvery = o.fullReconcileMs ?? 10_000;
   const retryMs = o.retryMs ?? 1_000;
   let maps: OpenMaps | undefined;
-  /** Contents as last written; undefined forces the next run to read the maps. */
-  let known: MapContents | undefined;
+  /** State as last applied; undefined forces the next run to read the maps and rebuild it. */
+  let state: ServiceState | undefined;
+  /** Services changed since the last incremental run started. */
+  let changedKeys = new Set<string>();
   let chain: Promise<unknown> = Promise.resolve();
   let pending: Promise<Result<RunStats, string>> | undefined;
   let stopped = false;
@@ -71,25 +79,40 @@ export function createServiceDatapath(o: ServiceDatapathOptions): ServiceDatapat
     reportedTableErrors = now;
   }
 
+  /** Full: read the maps; re-plan what changed if they hold what was written, else rebuild. */
+  async function planFull(open: OpenMaps): Promise<Result<{ plan: StatePlan; next: ServiceState }, string>> {
+    const read = await readContents(open);
+    if (!read.ok) return fail(read.error.message, true);
+    const table = o.source.current();
+    if (state?.matches(read.value)) return ok({ plan: state.planChanged(table), next: state });
+    const next = ServiceState.fromContents(read.value);
+    return ok({ plan: next.planFull(table), next });
+  }
+
   async function runOnce(full: boolean): Promise<Result<RunStats, string>> {
     if (!maps) return fail('datapath not started');
     const started = performance.now();
-    const useFull = full || known === undefined;
-    let actual = known;
+    const useFull = full || state === undefined;
+    const keys = changedKeys;
+    changedKeys = new Set();
+    let planned: { plan: StatePlan; next: ServiceState };
     if (useFull) {
-      const read = await readContents(maps);
-      if (!read.ok) return fail(read.error.message, true);
-      actual = read.value;
+      const res = await planFull(maps);
+      if (!res.ok) return res;
+      planned = res.value;
+    } else {
+      planned = { plan: state!.planKeys(o.source.current(), keys), next: state! };
     }
-    const plan = planServices(o.source.current(), actual!);
+    const { plan, next } = planned;
     reportTableErrors(plan.errors);
     const applied = await applySteps(maps, plan.steps);
     if (!applied.ok) {
-      known = undefined;
+      state = undefined;
       return fail(`step ${applied.error.step}: ${applied.error.error.message}`, applied.retry);
     }
-    known = plan.desired;
-    const stats = { full: useFull, ...applied.value, tableErrors: plan.errors.length, ms: performance.now() - started };
+    plan.commit();
+    state = next;
+    const stats = { full: useFull, planned: plan.planned, ...applied.value, tableErrors: plan.errors.length, ms: performance.now() - started };
     if (useFull && applied.value.updated + applied.value.deleted > 0) log.info('full reconciliation repaired the maps', { ...stats });
     return ok(stats);
   }
@@ -130,7 +153,10 @@ export function createServiceDatapath(o: ServiceDatapathOptions): ServiceDatapat
       const opened = await openMaps(o.backend, lbMapSpecs);
       if (!opened.ok) throw new Error(`cannot open service maps: ${opened.error.message}`);
       maps = opened.value;
-      unsubscribe = o.source.onChange(() => void reconcile(false));
+      unsubscribe = o.source.onChange((keys) => {
+        for (const k of keys) changedKeys.add(k);
+        void reconcile(false);
+      });
       await reconcile(true);
       fullTimer = setInterval(() => void reconcile(true), fullEvery);
       fullTimer.unref();
@@ -152,6 +178,6 @@ export function createServiceDatapath(o: ServiceDatapathOptions): ServiceDatapat
       };
     },
     reconcile,
-    contents: () => known,
+    contents: () => state?.contents(),
   };
 }

@@ -96,26 +96,22 @@ export function recoverIds(actual: MapContents): RecoveredIds {
   return out;
 }
 
-/** Hands out the lowest IDs ≥ 1 not in `taken`, up to `max`. */
+/**
+ * Hands out the lowest IDs >= 1 that are neither in `taken` nor handed out by this allocator,
+ * up to `max`. `taken` is read, not copied: the caller's set of 100k+ IDs stays as it is.
+ */
 export class IdAllocator {
   private next = 1;
-  private readonly taken: Set<number>;
+  private readonly mine = new Set<number>();
 
-  constructor(taken: Iterable<number>, private readonly max: number) {
-    this.taken = new Set(taken);
-  }
-
-  /** Marks an ID as used (a recovered ID that stays). */
-  claim(id: number): void {
-    this.taken.add(id);
-  }
+  constructor(private readonly taken: ReadonlySet<number>, private readonly max: number) {}
 
   /** The lowest free ID, or undefined when the space is exhausted. */
   allocate(): number | undefined {
-    while (this.next <= this.max && this.taken.has(this.next)) this.next++;
+    while (this.next <= this.max && (this.taken.has(this.next) || this.mine.has(this.next))) this.next++;
     if (this.next > this.max) return undefined;
     const id = this.next;
-    this.taken.add(id);
+    this.mine.add(id);
     return id;
   }
 }

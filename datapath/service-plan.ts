@@ -1,6 +1,6 @@
 /**
- * Plans the writes that turn the actual service maps into the desired ones, in the order that
- * keeps every intermediate state consistent for the datapath:
+ * Turns a set of desired entries and a set of keys that may go into ordered writes, in the
+ * order that keeps every intermediate state consistent for the datapath:
  *
  *   1. backends, 2. reverse-NAT entries, 3. backend slots n..1, 4. slot 0 (frontends);
  *   5. delete slot 0 entries, 6. delete backend slots, 7. delete reverse-NAT, 8. delete backends.
@@ -8,70 +8,98 @@
  * So a slot never names a backend that is not there yet (or any more), and a slot 0 count never
  * points past the slots written so far: slot 0 is written after its slots and deleted before
  * them. A batch that fails half-way leaves a prefix applied, which is safe by the same order.
+ * The region is the whole maps for a full reconciliation, or what the touched services owned
+ * and own for an incremental one; either way only entries in it are compared.
  */
 import type { Family } from './layouts/addr.js';
 import { lbCodecsFor } from './layouts/lb.js';
 import { lbMapNames } from './lb-maps.js';
 import type { MapContents, MapEntry } from './maps.js';
+import { slotOffset, type Entry } from './service-encode.js';
 
 export type WriteStep =
   | { readonly op: 'update'; readonly map: string; readonly entries: readonly MapEntry[] }
   | { readonly op: 'delete'; readonly map: string; readonly keys: readonly Buffer[] };
 
-const EMPTY: ReadonlyMap<string, Buffer> = new Map();
-
-function changed(actual: ReadonlyMap<string, Buffer>, desired: ReadonlyMap<string, Buffer>): string[] {
-  return [...desired].filter(([k, v]) => !actual.get(k)?.equals(v)).map(([k]) => k);
+export interface RegionDiff {
+  /** Entries to write (new or different), per map. Service entries carry their slot. */
+  readonly updates: ReadonlyMap<string, readonly (Entry & { readonly slot?: number })[]>;
+  /** Hex keys to delete, per map. */
+  readonly deletes: ReadonlyMap<string, readonly string[]>;
 }
 
-function removed(actual: ReadonlyMap<string, Buffer>, desired: ReadonlyMap<string, Buffer>): string[] {
-  return [...actual.keys()].filter((k) => !desired.has(k));
+function push<T>(map: Map<string, T[]>, name: string, item: T): void {
+  const list = map.get(name);
+  if (list) list.push(item);
+  else map.set(name, [item]);
 }
 
-/** Sorts hex keys of a service map by slot, highest first; slot 0 entries and the rest apart. */
-function splitBySlot(family: Family, keys: readonly string[]): { slot0: string[]; slots: string[] } {
-  const size = lbCodecsFor(family).serviceKey.size;
-  // The slot sits right after the address and port; read it without decoding the whole key.
-  const slotOffset = (family === 4 ? 4 : 16) + 2;
-  const withSlot = keys.map((hex) => {
-    const key = Buffer.from(hex, 'hex');
-    // A key of the wrong size can only be garbage: treat it as a backend slot, which is always safe.
-    return { hex, slot: key.length === size ? key.readUInt16LE(slotOffset) : Number.MAX_SAFE_INTEGER };
-  });
-  withSlot.sort((a, b) => b.slot - a.slot || (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
-  return {
-    slot0: withSlot.filter((e) => e.slot === 0).map((e) => e.hex),
-    slots: withSlot.filter((e) => e.slot !== 0).map((e) => e.hex),
-  };
+/**
+ * `desired` lists the region's entries as they should be (each map/key once); `region` the
+ * keys, per map, the region may hold now. Keys in the region but not desired are deleted.
+ */
+export function diffRegion(contents: MapContents, region: ReadonlyMap<string, Iterable<string>>, desired: readonly (Entry & { slot?: number })[]): RegionDiff {
+  const updates = new Map<string, Entry[]>();
+  const wanted = new Map<string, Set<string>>();
+  for (const e of desired) {
+    if (!contents.get(e.map)?.get(e.hex)?.equals(e.value)) push(updates, e.map, e);
+    let set = wanted.get(e.map);
+    if (!set) wanted.set(e.map, (set = new Set()));
+    set.add(e.hex);
+  }
+  const deletes = new Map<string, string[]>();
+  for (const [map, keys] of region) {
+    const have = contents.get(map);
+    const keep = wanted.get(map);
+    for (const hex of keys) if (have?.has(hex) && !keep?.has(hex)) push(deletes, map, hex);
+  }
+  return { updates, deletes };
 }
 
-function updateStep(map: string, keys: readonly string[], desired: ReadonlyMap<string, Buffer>): WriteStep[] {
-  if (keys.length === 0) return [];
-  return [{ op: 'update', map, entries: keys.map((k) => ({ key: Buffer.from(k, 'hex'), value: desired.get(k)! })) }];
+/** Slot of a hex service key; a key of the wrong size can only be garbage: treat it as a backend slot (always safe). */
+function slotOfHex(family: Family, hex: string): number {
+  const key = Buffer.from(hex, 'hex');
+  return key.length === lbCodecsFor(family).serviceKey.size ? key.readUInt16LE(slotOffset(family)) : Number.MAX_SAFE_INTEGER;
 }
 
-function deleteStep(map: string, keys: readonly string[]): WriteStep[] {
-  return keys.length === 0 ? [] : [{ op: 'delete', map, keys: keys.map((k) => Buffer.from(k, 'hex')) }];
+/** Backend-slot entries grouped by slot, highest first (slot 0 apart); a bucket per slot avoids sorting 100k+ keys. */
+function bySlotDescending<T>(items: readonly T[], slotOf: (item: T) => number): { slot0: T[]; slots: T[] } {
+  const buckets = new Map<number, T[]>();
+  for (const item of items) {
+    const slot = slotOf(item);
+    const bucket = buckets.get(slot);
+    if (bucket) bucket.push(item);
+    else buckets.set(slot, [item]);
+  }
+  const slot0 = buckets.get(0) ?? [];
+  buckets.delete(0);
+  const slots = [...buckets.keys()].sort((a, b) => b - a).flatMap((s) => buckets.get(s)!);
+  return { slot0, slots };
 }
 
-export function planServiceWrites(actual: MapContents, desired: MapContents): WriteStep[] {
+const asEntries = (list: readonly Entry[]): MapEntry[] => list.map((e) => ({ key: e.key, value: e.value }));
+const asKeys = (hexes: readonly string[]): Buffer[] => hexes.map((h) => Buffer.from(h, 'hex'));
+
+export function orderWrites(diff: RegionDiff): WriteStep[] {
   const phases: WriteStep[][] = [[], [], [], [], [], [], [], []];
+  const update = (phase: number, map: string, list: readonly Entry[]) => {
+    if (list.length > 0) phases[phase]!.push({ op: 'update', map, entries: asEntries(list) });
+  };
+  const remove = (phase: number, map: string, list: readonly string[]) => {
+    if (list.length > 0) phases[phase]!.push({ op: 'delete', map, keys: asKeys(list) });
+  };
   for (const family of [4, 6] as const) {
     const names = lbMapNames(family);
-    const get = (c: MapContents, m: string) => c.get(m) ?? EMPTY;
-    const [aBe, dBe] = [get(actual, names.backends), get(desired, names.backends)];
-    const [aRn, dRn] = [get(actual, names.revNat), get(desired, names.revNat)];
-    const [aSvc, dSvc] = [get(actual, names.services), get(desired, names.services)];
-    const writes = splitBySlot(family, changed(aSvc, dSvc));
-    const deletes = splitBySlot(family, removed(aSvc, dSvc));
-    phases[0]!.push(...updateStep(names.backends, changed(aBe, dBe).sort(), dBe));
-    phases[1]!.push(...updateStep(names.revNat, changed(aRn, dRn).sort(), dRn));
-    phases[2]!.push(...updateStep(names.services, writes.slots, dSvc));
-    phases[3]!.push(...updateStep(names.services, writes.slot0, dSvc));
-    phases[4]!.push(...deleteStep(names.services, deletes.slot0));
-    phases[5]!.push(...deleteStep(names.services, deletes.slots));
-    phases[6]!.push(...deleteStep(names.revNat, removed(aRn, dRn).sort()));
-    phases[7]!.push(...deleteStep(names.backends, removed(aBe, dBe).sort()));
+    const writes = bySlotDescending(diff.updates.get(names.services) ?? [], (e) => e.slot ?? slotOfHex(family, e.hex));
+    const deletes = bySlotDescending(diff.deletes.get(names.services) ?? [], (hex) => slotOfHex(family, hex));
+    update(0, names.backends, diff.updates.get(names.backends) ?? []);
+    update(1, names.revNat, diff.updates.get(names.revNat) ?? []);
+    update(2, names.services, writes.slots);
+    update(3, names.services, writes.slot0);
+    remove(4, names.services, deletes.slot0);
+    remove(5, names.services, deletes.slots);
+    remove(6, names.revNat, diff.deletes.get(names.revNat) ?? []);
+    remove(7, names.backends, diff.deletes.get(names.backends) ?? []);
   }
   return phases.flat();
 }
