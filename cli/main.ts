@@ -5,6 +5,7 @@ import { registerSandboxCommands } from '../sandbox/cli.js';
 import { registerClustermeshApiserverCommands } from '../clustermesh-apiserver/cli.js';
 import { registerBpfCommands } from '../datapath/cli.js';
 import { registerClustermeshCommands } from '../clustermesh-cli/cli.js';
+import { registerUiCommands } from '../ui/cli.js';
 
 /**
  * The single executable: every process (sandbox, apiserver, agent, operator) and the
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerOperatorCommands(program);
   registerBpfCommands(program);
   registerClustermeshCommands(program);
+  registerUiCommands(program);
   return program;
 }
 

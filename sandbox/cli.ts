@@ -8,6 +8,7 @@ import { runDetached, runForeground, stopSandbox } from './lifecycle.js';
 import { formatStatus, sandboxStatus } from './status.js';
 import { runApiServerProcess } from './apiserver/server.js';
 import { SANDBOX_DATAPATHS, type SandboxDatapath } from './plan.js';
+import { demoAfterReady, registerDemoCommand } from './demo/cli.js';
 
 function datapathKind(v: string): SandboxDatapath {
   const kind = SANDBOX_DATAPATHS.find((k) => k === v);
@@ -43,14 +44,19 @@ export function registerSandboxCommands(program: Command): void {
     .option('--detach', 'return once ready; stop with "sandbox down"', false)
     .option('--quiet', 'no usage banner', false)
     .option('--datapath <kind>', "agents' service maps: memory or bpf (a bpffs per cluster; needs root); default: as before, else memory", datapathKind)
-    .action(async (o: { clusters: number; dir: string; detach: boolean; quiet: boolean; datapath?: SandboxDatapath }) => {
+    .option('--demo', 'seed the Star Wars demo, serve the status page and print a summary (foreground only)', false)
+    .option('--ui-port <port>', 'status page port with --demo (taken: any free port)', port, 8080)
+    .action(async (o: { clusters: number; dir: string; detach: boolean; quiet: boolean; datapath?: SandboxDatapath; demo: boolean; uiPort: number }) => {
       if (o.detach) {
         await runDetached({ dir: o.dir, clusters: o.clusters, datapath: o.datapath });
         process.stdout.write(`sandbox ready; kubeconfig: ${sandboxPaths(resolve(o.dir)).kubeconfig}\n`);
         return;
       }
-      await runForeground({ ...o, banner: !o.quiet, logger: createLogger({ component: 'sandbox' }) });
+      const logger = createLogger({ component: 'sandbox' });
+      await runForeground({ ...o, banner: !o.quiet, logger, ...(o.demo ? { afterReady: demoAfterReady(logger, o.uiPort) } : {}) });
     });
+
+  registerDemoCommand(sandbox);
 
   sandbox
     .command('down')

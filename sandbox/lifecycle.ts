@@ -16,22 +16,30 @@ export async function runForeground(opts: {
   datapath?: SandboxDatapath;
   logger: Logger;
   banner: boolean;
+  /** Runs once the sandbox is ready (the demo); what it returns runs before the sandbox stops. */
+  afterReady?: (paths: SandboxPaths) => Promise<() => Promise<void>>;
 }): Promise<void> {
   const sandbox = await startSandbox(opts);
   if (opts.banner) process.stdout.write(usageBanner(sandbox.paths) + '\n');
   opts.logger.info('sandbox ready', { dir: sandbox.paths.dir, clusters: sandbox.clusters.length });
+  // Signals are handled before the demo starts, so Ctrl-C during seeding still stops cleanly.
+  let beforeStop: Promise<() => Promise<void>> = Promise.resolve(async () => {});
   await new Promise<void>((done) => {
     const shutdown = (sig: string): void => {
       opts.logger.info('shutting down sandbox', { signal: sig });
       process.off('SIGINT', shutdown);
       process.off('SIGTERM', shutdown);
-      void sandbox.stop().then(done, (err: unknown) => {
-        opts.logger.error('sandbox stop failed', { err });
-        done();
-      });
+      void beforeStop
+        .then((stop) => stop())
+        .then(() => sandbox.stop())
+        .then(done, (err: unknown) => {
+          opts.logger.error('sandbox stop failed', { err });
+          done();
+        });
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
+    if (opts.afterReady) beforeStop = opts.afterReady(sandbox.paths);
   });
 }
 
