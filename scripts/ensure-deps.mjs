@@ -25,6 +25,9 @@ const forTest = {
   arping: 'iputils-arping',
   ip: 'iproute2',
   nsenter: 'util-linux',
+  // docker-compose validates docker-compose.yml (no engine needed); chromium runs the status page test.
+  'docker-compose': 'docker-compose',
+  '/usr/bin/chromium': 'chromium',
 };
 
 function has(bin) {
