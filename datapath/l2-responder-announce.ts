@@ -30,7 +30,9 @@ function packetAddon(): PacketAddon | string {
   const loaded = loadBpfAddon();
   if (!loaded.addon) return loaded.reason;
   const addon = loaded.addon as unknown as Partial<PacketAddon>;
-  return typeof addon.packetSend === 'function' ? (addon as PacketAddon) : 'the built addon predates packetSend (npm run build:native)';
+  return typeof addon.packetSend === 'function'
+    ? (addon as PacketAddon)
+    : 'the built addon predates packetSend (npm run build:native)';
 }
 
 /** Announces `ip` on `ifname`; family by address (IPv6 gets an unsolicited NA). */
@@ -43,7 +45,8 @@ export async function sendGratuitousArp(options: GratuitousOptions): Promise<Res
   if (!built.ok) return built;
   const addon = packetAddon();
   if (typeof addon === 'string') {
-    if (built.value.family === 6) return fail(`unsolicited neighbor advertisement needs the native addon: ${addon}`);
+    if (built.value.family === 6)
+      return fail(`unsolicited neighbor advertisement needs the native addon: ${addon}`);
     if (options.mac !== undefined && options.mac.toLowerCase() !== link.value.mac) {
       return fail(`announcing a MAC other than the interface's needs the native addon: ${addon}`);
     }

@@ -33,7 +33,11 @@ export function announceFrame(ip: string, mac: Buffer): Result<AnnounceFrame, st
   const parsed = parseIp(ip);
   if (!parsed) return fail(`not an IP address: ${JSON.stringify(ip)}`);
   const addr = Buffer.from(parsed.bytes);
-  return ok(parsed.family === 4 ? { family: 4, frame: gratuitousArp(addr, mac) } : { family: 6, frame: unsolicitedNa(addr, mac) });
+  return ok(
+    parsed.family === 4
+      ? { family: 4, frame: gratuitousArp(addr, mac) }
+      : { family: 6, frame: unsolicitedNa(addr, mac) },
+  );
 }
 
 function ethernet(dst: Buffer, src: Buffer, type: number, payload: Buffer): Buffer {

@@ -14,7 +14,11 @@ export interface CommandOutput {
 }
 
 /** Runs `cmd args` (inside `netns` when given); a non-zero exit is an error with its stderr. */
-export function runIn(netns: string | undefined, cmd: string, args: readonly string[]): Promise<Result<CommandOutput, string>> {
+export function runIn(
+  netns: string | undefined,
+  cmd: string,
+  args: readonly string[],
+): Promise<Result<CommandOutput, string>> {
   const [file, argv] = netns ? ['nsenter', [`--net=${netns}`, cmd, ...args]] : [cmd, [...args]];
   return new Promise((resolve) => {
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,9 +71,17 @@ export async function readLink(ifname: string, netns?: string): Promise<Result<L
     return fail(`interface ${ifname}: ip printed no JSON`);
   }
   const parsed = ipLinkJson.safeParse(json);
-  if (!parsed.success) return fail(`interface ${ifname}: not a single Ethernet interface (${parsed.error.issues[0]?.message ?? 'bad ip output'})`);
+  if (!parsed.success)
+    return fail(
+      `interface ${ifname}: not a single Ethernet interface (${parsed.error.issues[0]?.message ?? 'bad ip output'})`,
+    );
   const link = parsed.data[0]!;
-  return ok({ ifname: link.ifname, ifindex: link.ifindex, mac: link.address.toLowerCase(), kind: link.linkinfo?.info_kind });
+  return ok({
+    ifname: link.ifname,
+    ifindex: link.ifindex,
+    mac: link.address.toLowerCase(),
+    kind: link.linkinfo?.info_kind,
+  });
 }
 
 /** "aa:bb:..." → 6 bytes; undefined when it is not a MAC address. */

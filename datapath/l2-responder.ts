@@ -73,7 +73,9 @@ export function l2ResponderPin(bpfRoot: string, ifname: string): string {
   return join(bpfRoot, `l2_responder_${ifname}`);
 }
 
-export async function attachL2Responder(options: L2ResponderOptions): Promise<Result<L2ResponderAttachment, string>> {
+export async function attachL2Responder(
+  options: L2ResponderOptions,
+): Promise<Result<L2ResponderAttachment, string>> {
   const link = await readLink(options.ifname, options.netns);
   if (!link.ok) return link;
   const pins = await ensureResponderPins(options.bpfRoot);
@@ -81,7 +83,9 @@ export async function attachL2Responder(options: L2ResponderOptions): Promise<Re
   const current = await attachedXdp(link.value, options.netns);
   if (!current.ok) return current;
   if (current.value && current.value.name !== PROGRAM_NAME) {
-    return fail(`${options.ifname} already runs XDP program ${current.value.id} (${current.value.name}); not replacing it`);
+    return fail(
+      `${options.ifname} already runs XDP program ${current.value.id} (${current.value.name}); not replacing it`,
+    );
   }
   const pin = l2ResponderPin(options.bpfRoot, options.ifname);
   const loaded = await loadProgram(options.bpfRoot, pin);
@@ -108,7 +112,13 @@ function autoMode(link: LinkInfo): XdpMode {
   return link.kind === 'veth' ? 'generic' : 'native';
 }
 
-function attachment(link: LinkInfo, mode: XdpMode, programId: number, pin: string, netns: string | undefined): L2ResponderAttachment {
+function attachment(
+  link: LinkInfo,
+  mode: XdpMode,
+  programId: number,
+  pin: string,
+  netns: string | undefined,
+): L2ResponderAttachment {
   let detached: Promise<void> | undefined;
   return {
     ifname: link.ifname,
@@ -127,7 +137,12 @@ function attachment(link: LinkInfo, mode: XdpMode, programId: number, pin: strin
  * Detaches only while the interface still runs our program: a newer attach (agent restart)
  * or an interface that is gone leaves nothing to do. Never fails; the pin always goes.
  */
-async function detachOwn(ifname: string, programId: number, pin: string, netns: string | undefined): Promise<void> {
+async function detachOwn(
+  ifname: string,
+  programId: number,
+  pin: string,
+  netns: string | undefined,
+): Promise<void> {
   const link = await readLink(ifname, netns);
   if (link.ok) {
     const current = await attachedXdp(link.value, netns);
@@ -161,11 +176,27 @@ async function loadProgram(bpfRoot: string, pin: string): Promise<Result<number,
   const work = mkdtempSync(join(tmpdir(), 'meshlb-l2-'));
   try {
     const obj = join(work, 'l2_responder.o');
-    const built = await runIn(undefined, 'clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', l2ResponderSource(), '-o', obj]);
+    const built = await runIn(undefined, 'clang', [
+      '-O2',
+      '-g',
+      '-target',
+      'bpf',
+      '-I/usr/include/x86_64-linux-gnu',
+      '-c',
+      l2ResponderSource(),
+      '-o',
+      obj,
+    ]);
     if (!built.ok) return built;
     // A pin left by an earlier run names the program still attached; the new one replaces it.
     rmSync(pin, { force: true });
-    const maps = [MapSpecs.l2ResponderV4.name, MapSpecs.l2ResponderV6.name].flatMap((name) => ['map', 'name', name, 'pinned', join(bpfRoot, name)]);
+    const maps = [MapSpecs.l2ResponderV4.name, MapSpecs.l2ResponderV6.name].flatMap((name) => [
+      'map',
+      'name',
+      name,
+      'pinned',
+      join(bpfRoot, name),
+    ]);
     const loaded = await runIn(undefined, 'bpftool', ['prog', 'load', obj, pin, 'type', 'xdp', ...maps]);
     if (!loaded.ok) return loaded;
     const shown = await bpftoolJson(['prog', 'show', 'pinned', pin], z.object({ id: z.number() }));
@@ -177,7 +208,10 @@ async function loadProgram(bpfRoot: string, pin: string): Promise<Result<number,
 
 /** Writes the MAC into the program's own config map, before it is attached anywhere. */
 async function writeInterfaceMac(programId: number, mac: string): Promise<Result<void, string>> {
-  const prog = await bpftoolJson(['prog', 'show', 'id', String(programId)], z.object({ map_ids: z.array(z.number()) }));
+  const prog = await bpftoolJson(
+    ['prog', 'show', 'id', String(programId)],
+    z.object({ map_ids: z.array(z.number()) }),
+  );
   if (!prog.ok) return prog;
   for (const id of prog.value.map_ids) {
     const map = await bpftoolJson(['map', 'show', 'id', String(id)], z.object({ name: z.string() }));
@@ -185,7 +219,19 @@ async function writeInterfaceMac(programId: number, mac: string): Promise<Result
     const bytes = macBytes(mac);
     if (!bytes) return fail(`interface MAC ${mac} is not a MAC address`);
     const value = [...bytes, 0, 0].map(String);
-    const res = await runIn(undefined, 'bpftool', ['map', 'update', 'id', String(id), 'key', '0', '0', '0', '0', 'value', ...value]);
+    const res = await runIn(undefined, 'bpftool', [
+      'map',
+      'update',
+      'id',
+      String(id),
+      'key',
+      '0',
+      '0',
+      '0',
+      '0',
+      'value',
+      ...value,
+    ]);
     return res.ok ? ok(undefined) : res;
   }
   return fail(`program ${programId} has no ${IFMAC_MAP} map`);
@@ -197,9 +243,14 @@ interface AttachedXdp {
   readonly mode: XdpMode;
 }
 
-const netShow = z.array(z.object({ xdp: z.array(z.object({ ifindex: z.number(), mode: z.string(), id: z.number() })) })).length(1);
+const netShow = z
+  .array(z.object({ xdp: z.array(z.object({ ifindex: z.number(), mode: z.string(), id: z.number() })) }))
+  .length(1);
 
-async function attachedXdp(link: LinkInfo, netns: string | undefined): Promise<Result<AttachedXdp | undefined, string>> {
+async function attachedXdp(
+  link: LinkInfo,
+  netns: string | undefined,
+): Promise<Result<AttachedXdp | undefined, string>> {
   const res = await runIn(netns, 'bpftool', ['-j', 'net', 'show', 'dev', link.ifname]);
   if (!res.ok) return res;
   const parsed = netShow.safeParse(safeJson(res.value.stdout));
@@ -207,18 +258,37 @@ async function attachedXdp(link: LinkInfo, netns: string | undefined): Promise<R
   const entry = parsed.data[0]!.xdp.find((x) => x.ifindex === link.ifindex);
   if (!entry) return ok(undefined);
   const mode = bpftoolModeName[entry.mode];
-  if (!mode) return fail(`${link.ifname} runs XDP program ${entry.id} in ${entry.mode} mode; not touching it`);
+  if (!mode)
+    return fail(`${link.ifname} runs XDP program ${entry.id} in ${entry.mode} mode; not touching it`);
   const prog = await bpftoolJson(['prog', 'show', 'id', String(entry.id)], z.object({ name: z.string() }));
   if (!prog.ok) return prog;
   return ok({ id: entry.id, name: prog.value.name, mode });
 }
 
-async function xdpAttach(ifname: string, pin: string, mode: XdpMode, netns: string | undefined): Promise<Result<void, string>> {
-  const res = await runIn(netns, 'bpftool', ['net', 'attach', bpfModeArg[mode], 'pinned', pin, 'dev', ifname, 'overwrite']);
+async function xdpAttach(
+  ifname: string,
+  pin: string,
+  mode: XdpMode,
+  netns: string | undefined,
+): Promise<Result<void, string>> {
+  const res = await runIn(netns, 'bpftool', [
+    'net',
+    'attach',
+    bpfModeArg[mode],
+    'pinned',
+    pin,
+    'dev',
+    ifname,
+    'overwrite',
+  ]);
   return res.ok ? ok(undefined) : res;
 }
 
-async function xdpDetach(ifname: string, mode: XdpMode, netns: string | undefined): Promise<Result<void, string>> {
+async function xdpDetach(
+  ifname: string,
+  mode: XdpMode,
+  netns: string | undefined,
+): Promise<Result<void, string>> {
   const res = await runIn(netns, 'bpftool', ['net', 'detach', bpfModeArg[mode], 'dev', ifname]);
   return res.ok ? ok(undefined) : res;
 }
