@@ -2,7 +2,8 @@
  * The agent's optional features, in start order. Each entry comes from its own folder; adding
  * a feature is one import and one line here.
  */
+import { egressGatewayFeature } from '../egress-gateway/feature.js';
 import { l2AnnouncerFeature } from '../l2-announcer/index.js';
 import type { AgentFeature } from './modules.js';
 
-export const AGENT_FEATURES: readonly AgentFeature[] = [l2AnnouncerFeature];
+export const AGENT_FEATURES: readonly AgentFeature[] = [l2AnnouncerFeature, egressGatewayFeature];
