@@ -4,7 +4,9 @@
  * pinned backend (as the agent does), and the client's own arping and neighbour table show
  * what the XDP program and the announcements did.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MapSpecs } from '../../datapath/layouts/constants.js';
@@ -249,4 +251,50 @@ describe.skipIf(skipWithReason(skip, 'L2 responder'))('L2 responder on a veth se
     expect(existsSync(l2ResponderPin(bpfRoot, seg.nodeIf))).toBe(false);
     expect(arpingReplies(seg, VIP, 2)).toEqual([]);
   });
+
+  test("an interface running someone else's XDP program is refused and left as it was", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'meshlb-l2-foreign-'));
+    cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+    writeFileSync(join(work, 'other.c'), FOREIGN_PROGRAM);
+    const pin = join(bpfRoot, 'foreign_xdp');
+    execFileSync('clang', [
+      '-O2',
+      '-target',
+      'bpf',
+      '-I/usr/include/x86_64-linux-gnu',
+      '-c',
+      join(work, 'other.c'),
+      '-o',
+      join(work, 'other.o'),
+    ]);
+    execFileSync('bpftool', ['prog', 'load', join(work, 'other.o'), pin, 'type', 'xdp']);
+    execFileSync('nsenter', [
+      `--net=${seg.nodeNetns}`,
+      'bpftool',
+      'net',
+      'attach',
+      'xdpgeneric',
+      'pinned',
+      pin,
+      'dev',
+      seg.nodeIf,
+    ]);
+    const foreign = xdpProgramOn(seg);
+    expect(foreign).toBeDefined();
+
+    const res = await attachL2Responder({ bpfRoot, ifname: seg.nodeIf, netns: seg.nodeNetns });
+    expect(res).toMatchObject({
+      ok: false,
+      error: `n0 already runs XDP program ${foreign} (other_xdp); not replacing it`,
+    });
+    expect(xdpProgramOn(seg)).toBe(foreign);
+    expect(existsSync(l2ResponderPin(bpfRoot, seg.nodeIf))).toBe(false);
+  });
 });
+
+const FOREIGN_PROGRAM = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("xdp") int other_xdp(struct xdp_md *ctx) { return XDP_PASS; }
+char LICENSE[] SEC("license") = "GPL";
+`;
