@@ -66,7 +66,8 @@ export function createLeaseManager(o: LeaseManagerOptions): LeaseManager {
     const outcome = r.ok ? 'ok' : r.error.kind === 'conflict' || r.error.kind === 'already_exists' || r.error.kind === 'not_found' ? 'conflict' : 'error';
     o.metrics.apiRequests.inc({ verb, outcome });
   };
-  const timeoutMs = Math.min(o.timing.retryPeriodMs, o.timing.renewDeadlineMs);
+  // Long enough for a loaded API server, short enough that a renewal ends well before the holder must let go.
+  const timeoutMs = o.timing.renewDeadlineMs;
 
   const remember = (raw: unknown): string | undefined => {
     const p = parseLease(raw, durationS);
