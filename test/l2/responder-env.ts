@@ -101,6 +101,12 @@ export function clientNeighbour(seg: Segment, ip: string): string | undefined {
   return entry?.lladdr?.toLowerCase();
 }
 
+/** The kernel's state words for the client's entry ("INCOMPLETE", "FAILED", ...); [] without one. */
+export function clientNeighbourState(seg: Segment, ip: string): string[] {
+  const out = sh('ip', ['-j', '-n', seg.client, 'neigh', 'show', 'to', ip, 'dev', seg.clientIf]);
+  return neighJson.parse(JSON.parse(out || '[]')).find((n) => n.dst === ip)?.state ?? [];
+}
+
 /** A stale entry with a MAC nobody has: an announcement must replace it. */
 export function plantStaleNeighbour(seg: Segment, ip: string, mac: string): void {
   sh('ip', ['-n', seg.client, 'neigh', 'replace', ip, 'lladdr', mac, 'dev', seg.clientIf, 'nud', 'stale']);

@@ -23,6 +23,7 @@ import { mountPrivateBpffs, skipWithReason } from '../datapath/bpf-env.js';
 import {
   arpingReplies,
   clientNeighbour,
+  clientNeighbourState,
   createSegment,
   addClientAddressWithDad,
   clientAddressState,
@@ -167,6 +168,13 @@ describe.skipIf(skipWithReason(skip, 'L2 responder'))('L2 responder on a veth se
   test('an IPv6 address not in the map stays unresolved', async () => {
     flushNeighbour(seg, 'fd00::101');
     solicitFromClient(seg, 'fd00::101');
+    // The kernel gives up after its probes (FAILED): any answer would have arrived by then.
+    const state = await eventually(
+      () => clientNeighbourState(seg, 'fd00::101'),
+      (s) => s.includes('FAILED'),
+      10_000,
+    );
+    expect(state).toContain('FAILED');
     expect(clientNeighbour(seg, 'fd00::101')).toBeUndefined();
   });
 
