@@ -103,6 +103,14 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   builtin('', 'v1', 'configmaps', 'ConfigMap', { namespaced: true, shortNames: ['cm'] }),
   builtin('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', { namespaced: true }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', { namespaced: true }),
+  // Stored only (no controllers run them), so that deploy/ can be applied to the sandbox.
+  builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', { namespaced: true, shortNames: ['sa'] }),
+  builtin('apps', 'v1', 'deployments', 'Deployment', { namespaced: true, shortNames: ['deploy'], status: true, categories: ['all'] }),
+  builtin('apps', 'v1', 'daemonsets', 'DaemonSet', { namespaced: true, shortNames: ['ds'], status: true, categories: ['all'] }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', { namespaced: false }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', { namespaced: false }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', { namespaced: true }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', { namespaced: true }),
   builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', {
     namespaced: false,
     shortNames: ['crd', 'crds'],

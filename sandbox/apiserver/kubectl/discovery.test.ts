@@ -105,10 +105,12 @@ describe('aggregatedDiscovery', () => {
     expect(doc.items.map((i) => i.metadata.name)).toEqual([
       'discovery.k8s.io',
       'coordination.k8s.io',
+      'apps',
+      'rbac.authorization.k8s.io',
       'apiextensions.k8s.io',
       'cilium.io',
     ]);
-    const cilium = doc.items[3]!.versions[0]!.resources[0]!;
+    const cilium = doc.items[5]!.versions[0]!.resources[0]!;
     expect(cilium).toMatchObject({ resource: 'ciliumloadbalancerippools', scope: 'Cluster' });
   });
 });
@@ -123,7 +125,7 @@ describe('legacy discovery', () => {
       versions: [{ groupVersion: 'cilium.io/v2', version: 'v2' }],
       preferredVersion: { groupVersion: 'cilium.io/v2', version: 'v2' },
     });
-    expect(list.groups).toHaveLength(4);
+    expect(list.groups).toHaveLength(6);
   });
   test('APIResourceList has name, status entries and omits empty shortNames', () => {
     const list = apiResourceList(defs, 'v1') as { resources: { name: string }[] };

@@ -37,9 +37,11 @@ test('root lists every group-version with a hashed relative URL', () => {
   expect(Object.keys(root.paths).sort()).toEqual([
     'api/v1',
     'apis/apiextensions.k8s.io/v1',
+    'apis/apps/v1',
     'apis/cilium.io/v2',
     'apis/coordination.k8s.io/v1',
     'apis/discovery.k8s.io/v1',
+    'apis/rbac.authorization.k8s.io/v1',
   ]);
   expect(root.paths['api/v1']).toEqual({ serverRelativeURL: '/openapi/v3/api/v1?hash=h-2' });
   expect(root.paths['apis/cilium.io/v2']).toEqual({
@@ -58,7 +60,7 @@ test('each kind has a PATCH operation with its GVK and a fieldValidation query p
   const kinds = Object.values(doc.paths).map(
     (p) => (p.patch['x-kubernetes-group-version-kind'] as { kind: string }).kind,
   );
-  expect(kinds.sort()).toEqual(['ConfigMap', 'Endpoints', 'Namespace', 'Node', 'Pod', 'Secret', 'Service']);
+  expect(kinds.sort()).toEqual(['ConfigMap', 'Endpoints', 'Namespace', 'Node', 'Pod', 'Secret', 'Service', 'ServiceAccount']);
 });
 
 test('strategic merge patch is not advertised (kubectl then uses its compiled-in patch metadata)', () => {
