@@ -9,6 +9,7 @@ import { createLeaderElector, type LeaderElector } from '../k8s/leader-election.
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
 import { createLbIpamController } from '../lb-ipam/index.js';
+import { createEgressStatusController } from '../egress-gateway/status-controller.js';
 import { createIdentityController, type IdentityMetrics } from './identity/controller.js';
 import type { ClusterInfo } from './identity/reconcile.js';
 
@@ -55,6 +56,7 @@ export function createOperator(opts: OperatorOptions): Operator {
   const leaderGauge = new Gauge({ name: 'meshlb_operator_is_leader', help: '1 while this operator holds the lease', registers: [opts.registry] });
   let controller: Module | undefined;
   let lbIpam: Module | undefined;
+  let egressStatus: Module | undefined;
 
   const lead = async (signal: AbortSignal): Promise<void> => {
     leaderGauge.set(1);
@@ -65,7 +67,8 @@ export function createOperator(opts: OperatorOptions): Operator {
     const l = createLbIpamController({ kc: opts.kc, registry: opts.registry, logger: log });
     lbIpam = l;
     // Losing the lease aborts `signal`, which stops the controllers and their informers.
-    await Promise.all([c.start(signal), l.start(signal)]);
+    egressStatus = createEgressStatusController({ kc: opts.kc, registry: opts.registry, logger: log });
+    await Promise.all([c.start(signal), l.start(signal), egressStatus.start(signal)]);
   };
 
   const elector: LeaderElector = createLeaderElector({
@@ -86,6 +89,8 @@ export function createOperator(opts: OperatorOptions): Operator {
       lbIpam = undefined;
       void c?.stop();
       void l?.stop();
+      void egressStatus?.stop();
+      egressStatus = undefined;
     },
   });
 
@@ -97,6 +102,7 @@ export function createOperator(opts: OperatorOptions): Operator {
       await elector.stop();
       await c?.stop();
       await l?.stop();
+      await egressStatus?.stop();
     },
     isLeader: () => elector.isLeader(),
     health(): HealthReport {
