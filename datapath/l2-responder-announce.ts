@@ -20,6 +20,8 @@ export interface GratuitousOptions {
   readonly mac?: string;
   /** Network namespace file the interface lives in; default this process's. */
   readonly netns?: string;
+  /** 'auto' (default): the addon when it is built, else arping (IPv4, own MAC only). */
+  readonly method?: 'auto' | 'packet' | 'arping';
 }
 
 interface PacketAddon {
@@ -43,21 +45,28 @@ export async function sendGratuitousArp(options: GratuitousOptions): Promise<Res
   if (!mac) return fail(`not a MAC address: ${JSON.stringify(options.mac)}`);
   const built = announceFrame(options.ip, mac);
   if (!built.ok) return built;
-  const addon = packetAddon();
-  if (typeof addon === 'string') {
-    if (built.value.family === 6)
-      return fail(`unsolicited neighbor advertisement needs the native addon: ${addon}`);
-    if (options.mac !== undefined && options.mac.toLowerCase() !== link.value.mac) {
-      return fail(`announcing a MAC other than the interface's needs the native addon: ${addon}`);
-    }
-    return arpingFallback(options);
+  const method = options.method ?? 'auto';
+  const addon = method === 'arping' ? 'arping was asked for' : packetAddon();
+  if (typeof addon !== 'string') {
+    const sent = addon.packetSend(link.value.ifindex, built.value.frame, options.netns ?? '');
+    if (sent < 0) return fail(`send on ${options.ifname}: ${errnoName(-sent)}`, true);
+    return ok(undefined);
   }
-  const sent = addon.packetSend(link.value.ifindex, built.value.frame, options.netns ?? '');
-  if (sent < 0) return fail(`send on ${options.ifname}: ${errnoName(-sent)}`, true);
-  return ok(undefined);
-}
-
-async function arpingFallback(options: GratuitousOptions): Promise<Result<void, string>> {
-  const res = await runIn(options.netns, 'arping', ['-U', '-c', '1', '-I', options.ifname, options.ip]);
+  if (method === 'packet') return fail(`the native addon is unavailable: ${addon}`);
+  if (built.value.family === 6)
+    return fail(`unsolicited neighbor advertisement needs the native addon (${addon})`);
+  if (mac.toString('hex') !== macBytes(link.value.mac)?.toString('hex')) {
+    return fail(
+      `arping announces the interface's own MAC only; another MAC needs the native addon (${addon})`,
+    );
+  }
+  const res = await runIn(options.netns, 'arping', [
+    '-U',
+    '-c',
+    '1',
+    '-I',
+    link.value.ifname,
+    built.value.address,
+  ]);
   return res.ok ? ok(undefined) : fail(res.error, true);
 }

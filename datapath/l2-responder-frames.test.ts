@@ -83,7 +83,10 @@ describe('checksum arithmetic', () => {
 describe('announceFrame', () => {
   test('picks ARP for IPv4 (also IPv4-mapped) and NA for IPv6', () => {
     expect(announceFrame('10.0.0.100', mac)).toMatchObject({ ok: true, value: { family: 4 } });
-    expect(announceFrame('::ffff:10.0.0.100', mac)).toMatchObject({ ok: true, value: { family: 4 } });
+    expect(announceFrame('::ffff:10.0.0.100', mac)).toMatchObject({
+      ok: true,
+      value: { family: 4, address: '10.0.0.100' },
+    });
     expect(announceFrame('fd00::100', mac)).toMatchObject({ ok: true, value: { family: 6 } });
   });
 

@@ -24,6 +24,8 @@ const NA_LENGTH = 32;
 
 export interface AnnounceFrame {
   readonly family: 4 | 6;
+  /** The address in canonical text (IPv4-mapped IPv6 as IPv4). */
+  readonly address: string;
   readonly frame: Buffer;
 }
 
@@ -35,8 +37,8 @@ export function announceFrame(ip: string, mac: Buffer): Result<AnnounceFrame, st
   const addr = Buffer.from(parsed.bytes);
   return ok(
     parsed.family === 4
-      ? { family: 4, frame: gratuitousArp(addr, mac) }
-      : { family: 6, frame: unsolicitedNa(addr, mac) },
+      ? { family: 4, address: parsed.text, frame: gratuitousArp(addr, mac) }
+      : { family: 6, address: parsed.text, frame: unsolicitedNa(addr, mac) },
   );
 }
 

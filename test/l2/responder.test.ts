@@ -210,6 +210,39 @@ describe.skipIf(skipWithReason(skip, 'L2 responder'))('L2 responder on a veth se
     ).toBe('02:aa:bb:cc:dd:ee');
   });
 
+  test('the arping path (used without the addon) announces too, but only the interface MAC and IPv4', async () => {
+    plantStaleNeighbour(seg, VIP, NOBODY);
+    const sent = await sendGratuitousArp({
+      ifname: seg.nodeIf,
+      ip: VIP,
+      netns: seg.nodeNetns,
+      method: 'arping',
+    });
+    expect(sent).toEqual({ ok: true, value: undefined });
+    expect(
+      await eventually(
+        () => clientNeighbour(seg, VIP),
+        (m) => m !== NOBODY,
+        2000,
+      ),
+    ).toBe(att.mac);
+    const v6 = await sendGratuitousArp({
+      ifname: seg.nodeIf,
+      ip: VIP6,
+      netns: seg.nodeNetns,
+      method: 'arping',
+    });
+    expect(v6).toMatchObject({ ok: false });
+    const other = await sendGratuitousArp({
+      ifname: seg.nodeIf,
+      ip: VIP,
+      mac: '02:aa:bb:cc:dd:ee',
+      netns: seg.nodeNetns,
+      method: 'arping',
+    });
+    expect(other).toMatchObject({ ok: false });
+  });
+
   test('an unsolicited neighbor advertisement replaces the client IPv6 neighbour entry', async () => {
     plantStaleNeighbour(seg, 'fd00::200', NOBODY);
     const sent = await sendGratuitousArp({ ifname: seg.nodeIf, ip: 'fd00::200', netns: seg.nodeNetns });
