@@ -131,6 +131,7 @@ export function createL2Announcer(o: L2AnnouncerOptions): L2Announcer {
     selection = select({
       policies: policyList, services: parsed('Service', services.cache().values(), parseService), node: me, devices, localEndpoints: local,
     });
+    responder.prepare([...new Set([...selection.candidates.values()].flatMap((c) => c.interfaces.map((i) => i.name)))]);
     leases.setWanted(new Set([...selection.candidates.values()].map((c) => c.leaseName)));
     syncResponder();
     writePolicyStatuses(policyList, nodeList);

@@ -35,6 +35,11 @@ export interface ResponderOptions {
 export interface Responder {
   /** Makes the map hold exactly these entries (of this module). */
   apply(desired: readonly ResponderEntry[]): Promise<Result<void, string>>;
+  /**
+   * Attaches the responder to interfaces this node competes on, ahead of any takeover:
+   * loading a program takes far longer than a map write, and failover must not wait for it.
+   */
+  prepare(ifnames: readonly string[]): void;
   entries(): readonly ResponderEntry[];
   /** Removes every entry written and detaches from every interface. */
   close(): Promise<void>;
@@ -53,6 +58,7 @@ export function createResponder(o: ResponderOptions): Responder {
   const attached = new Map<string, { detach(): Promise<void> }>();
   let cleanedStale = false;
   let chain: Promise<unknown> = Promise.resolve();
+  const attaching = new Map<string, Promise<void>>();
 
   const open = async (): Promise<Result<BpfMap, string>> => {
     if (map) return ok(map);
@@ -77,14 +83,19 @@ export function createResponder(o: ResponderOptions): Responder {
     return ok(undefined);
   };
 
-  const ensureAttached = async (ifname: string): Promise<void> => {
-    if (!o.hooks || attached.has(ifname)) return;
-    const a = await o.hooks.attach(ifname);
-    if (!a.ok) {
-      o.log.error('cannot attach the L2 responder', { ifname, err: a.error });
-      return;
+  const ensureAttached = (ifname: string): Promise<void> => {
+    const hooks = o.hooks;
+    if (!hooks || attached.has(ifname)) return Promise.resolve();
+    let p = attaching.get(ifname);
+    if (!p) {
+      p = hooks.attach(ifname).then((a) => {
+        attaching.delete(ifname);
+        if (a.ok) attached.set(ifname, a.value);
+        else o.log.error('cannot attach the L2 responder', { ifname, err: a.error });
+      });
+      attaching.set(ifname, p);
     }
-    attached.set(ifname, a.value);
+    return p;
   };
 
   const applyNow = async (desired: readonly ResponderEntry[]): Promise<Result<void, string>> => {
@@ -100,7 +111,6 @@ export function createResponder(o: ResponderOptions): Responder {
     const stale = await removeStale(m.value);
     if (!stale.ok) return stale;
     const added = [...want].filter(([k]) => !written.has(k)).map(([, e]) => e);
-    for (const ifname of new Set(added.map((e) => e.ifname))) await ensureAttached(ifname);
     if (added.length > 0) {
       const up = await m.value.update(added.map((e) => ({ key: keyOf(e), value: zeroStats })));
       if (!up.ok) return fail(up.error.message, true);
@@ -108,6 +118,8 @@ export function createResponder(o: ResponderOptions): Responder {
     }
     o.metrics.responderEntries.set(written.size);
     if (o.hooks) {
+      // A gratuitous ARP before the program answers would point clients at a deaf interface.
+      await Promise.all([...new Set(added.map((e) => e.ifname))].map(ensureAttached));
       for (const e of added) {
         const sent = await o.hooks.announce(e.ifname, e.ip);
         if (!sent.ok) o.log.warn('gratuitous ARP failed', { ip: e.ip, ifname: e.ifname, err: sent.error });
@@ -123,9 +135,13 @@ export function createResponder(o: ResponderOptions): Responder {
       chain = run.catch(() => undefined);
       return run;
     },
+    prepare(ifnames) {
+      for (const n of ifnames) void ensureAttached(n);
+    },
     entries: () => [...written.values()],
     async close() {
       await chain;
+      await Promise.all(attaching.values());
       if (map && written.size > 0) await map.delete([...written.keys()].map((k) => Buffer.from(k, 'hex')));
       written.clear();
       o.metrics.responderEntries.set(0);
