@@ -141,6 +141,9 @@ export function withEgressWorld(): EgressWorld {
       await stop();
       throw new Error(`egress feature: ${mod.ok ? 'no module' : mod.error}`);
     }
+    // As agent/cli.ts does: the feature's report joins /healthz and /readyz under its name.
+    agent.addHealth('datapath', () => dp.value.health());
+    agent.addHealth('egress-gateway', () => mod.value.health());
     await dp.value.start(abort.signal);
     modules.push(mod.value);
     await mod.value.start(abort.signal);
