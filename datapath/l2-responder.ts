@@ -134,8 +134,9 @@ function attachment(
 }
 
 /**
- * Detaches only while the interface still runs our program: a newer attach (agent restart)
- * or an interface that is gone leaves nothing to do. Never fails; the pin always goes.
+ * Detaches only while the interface still runs our program, and unpins only while the pin
+ * still names it: after a newer attach to the same interface (agent restart, re-attach) both
+ * belong to the newer program. An interface that is gone leaves nothing to detach. Never fails.
  */
 async function detachOwn(
   ifname: string,
@@ -148,7 +149,8 @@ async function detachOwn(
     const current = await attachedXdp(link.value, netns);
     if (current.ok && current.value?.id === programId) await xdpDetach(ifname, current.value.mode, netns);
   }
-  rmSync(pin, { force: true });
+  const pinned = await bpftoolJson(['prog', 'show', 'pinned', pin], z.object({ id: z.number() }));
+  if (pinned.ok && pinned.value.id === programId) rmSync(pin, { force: true });
 }
 
 async function cleanupAfter(pin: string, error: string): Promise<Result<never, string>> {

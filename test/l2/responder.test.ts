@@ -280,6 +280,7 @@ describe.skipIf(skipWithReason(skip, 'L2 responder'))('L2 responder on a veth se
 
     await att.detach();
     expect(xdpProgramOn(seg)).toBe(again.value.programId);
+    expect(existsSync(l2ResponderPin(bpfRoot, seg.nodeIf))).toBe(true);
     expect((await v4.update([{ key: v4Key(VIP), value: zero() }])).ok).toBe(true);
     expect(arpingReplies(seg, VIP, 1)).toEqual([att.mac]);
     att = again.value;
