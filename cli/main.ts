@@ -6,6 +6,7 @@ import { registerClustermeshApiserverCommands } from '../clustermesh-apiserver/c
 import { registerBpfCommands } from '../datapath/cli.js';
 import { registerClustermeshCommands } from '../clustermesh-cli/cli.js';
 import { registerUiCommands } from '../ui/cli.js';
+import { registerBgpCommands } from '../bgp/cli.js';
 
 /**
  * The single executable: every process (sandbox, apiserver, agent, operator) and the
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerBpfCommands(program);
   registerClustermeshCommands(program);
   registerUiCommands(program);
+  registerBgpCommands(program);
   return program;
 }
 
