@@ -1,28 +1,31 @@
 /**
  * Datapath service programming: 10,000 services × 10 backends planned and written into pinned
  * BPF maps (the bpf(2) addon, as the agent uses them), next to the raw throughput of
- * `bpftool batch` and of the addon measured in the same run on scratch maps, then the latency
- * of a single-service update planned against the full table the way the datapath loop does
- * (against the contents it last wrote). Needs root and a bpf filesystem; without them only the
- * in-memory numbers are printed with the reason.
+ * `bpftool batch` and of the addon measured in the same run on scratch maps (and the ratio of
+ * the full program's rate to each), then the latency of single-service updates planned the way
+ * the datapath loop does (incrementally, from the changed key, against its applied state) and
+ * of a periodic full reconciliation over unchanged maps (dump, compare, re-plan nothing).
+ * Needs root and a bpf filesystem; without them only the in-memory numbers are printed with
+ * the reason.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { applySteps, openMaps, type OpenMaps } from '../datapath/apply.js';
+import { applySteps, openMaps, readContents, type OpenMaps } from '../datapath/apply.js';
 import { lbMapSpecs } from '../datapath/lb-maps.js';
-import type { MapBackend, MapContents } from '../datapath/maps.js';
+import type { MapBackend } from '../datapath/maps.js';
 import { createMemoryBackend } from '../datapath/memory-backend.js';
 import { hexWords, runBpftool } from '../datapath/pinned/bpftool.js';
 import { createPinnedBackend } from '../datapath/pinned/index.js';
-import { planServices } from '../datapath/service-reconciler.js';
+import { ServiceState } from '../datapath/service-state.js';
 import type { TableService } from '../datapath/service-table.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);
 const BACKENDS = Number(process.env.BENCH_BACKENDS ?? 10);
 const RAW_ENTRIES = Number(process.env.BENCH_RAW_ENTRIES ?? 50_000);
+const SINGLE_UPDATES = Number(process.env.BENCH_SINGLE_UPDATES ?? 7);
 
 function table(services: number, backends: number): TableService[] {
   return Array.from({ length: services }, (_, i) => ({
@@ -44,35 +47,80 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 /** The maps sized for the bench table (Cilium's default 65536 holds fewer service slots). */
 const benchSpecs = lbMapSpecs.map((s) => ({ ...s, maxEntries: Math.max(s.maxEntries, SERVICES * (BACKENDS + 1) * 2) }));
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** What the datapath does on start over empty maps: read them, rebuild its state, plan all, write. */
 async function programFull(backend: MapBackend) {
   const opened = await openMaps(backend, benchSpecs);
   if (!opened.ok) throw new Error(opened.error.message);
   const full = table(SERVICES, BACKENDS);
   const t0 = performance.now();
-  const plan = planServices(full, new Map());
+  const read = await readContents(opened.value);
+  if (!read.ok) throw new Error(read.error.message);
+  const state = ServiceState.fromContents(read.value);
+  const plan = state.planFull(full);
   const t1 = performance.now();
   const applied = await applySteps(opened.value, plan.steps);
   const t2 = performance.now();
   if (!applied.ok) throw new Error(applied.error.error.message);
+  plan.commit();
   const entries = applied.value.updated;
   return {
     maps: opened.value,
     full,
-    known: plan.desired,
-    result: { entries, planMs: round(t1 - t0), applyMs: round(t2 - t1), totalMs: round(t2 - t0), entriesPerSec: Math.round(entries / ((t2 - t0) / 1000)), applyEntriesPerSec: Math.round(entries / ((t2 - t1) / 1000)) },
+    state,
+    result: { entries, planMs: round(t1 - t0), writeMs: round(t2 - t1), totalMs: round(t2 - t0), entriesPerSec: Math.round(entries / ((t2 - t0) / 1000)), writeEntriesPerSec: Math.round(entries / ((t2 - t1) / 1000)) },
   };
 }
 
-/** One service loses a backend; planned against what was last written, as the loop does. */
-async function singleUpdate(maps: OpenMaps, full: TableService[], known: MapContents) {
-  const changed = full.map((s, i) => (i === 0 ? { ...s, backends: s.backends.slice(1) } : s));
+/**
+ * Services lose their first backend one at a time (a different service each round), planned
+ * from the changed key against the applied state, as the datapath loop does on a table change.
+ */
+async function singleUpdates(maps: OpenMaps, full: TableService[], state: ServiceState) {
+  const rounds: { planMs: number; writeMs: number; totalMs: number; writes: number }[] = [];
+  let current = full;
+  for (let round = 0; round < SINGLE_UPDATES; round++) {
+    const i = Math.floor((round * full.length) / SINGLE_UPDATES);
+    current = current.map((s, j) => (j === i ? { ...s, backends: s.backends.slice(1) } : s));
+    const t0 = performance.now();
+    const plan = state.planKeys(current, [`${full[i]!.namespace}/${full[i]!.name}`]);
+    const t1 = performance.now();
+    const applied = await applySteps(maps, plan.steps);
+    const t2 = performance.now();
+    if (!applied.ok) throw new Error(applied.error.error.message);
+    plan.commit();
+    rounds.push({ planMs: t1 - t0, writeMs: t2 - t1, totalMs: t2 - t0, writes: applied.value.updated + applied.value.deleted });
+  }
+  const pick = (f: (r: (typeof rounds)[number]) => number) => round(median(rounds.map(f)));
+  return {
+    rounds: rounds.length,
+    median: { planMs: pick((r) => r.planMs), writeMs: pick((r) => r.writeMs), totalMs: pick((r) => r.totalMs), writes: pick((r) => r.writes) },
+    maxTotalMs: round(Math.max(...rounds.map((r) => r.totalMs))),
+    current,
+  };
+}
+
+/** The periodic full reconciliation when nothing drifted: dump, compare with the state, re-plan nothing. */
+async function fullReconcile(maps: OpenMaps, current: TableService[], state: ServiceState) {
   const t0 = performance.now();
-  const plan = planServices(changed, known);
+  const read = await readContents(maps);
+  if (!read.ok) throw new Error(read.error.message);
   const t1 = performance.now();
-  const applied = await applySteps(maps, plan.steps);
+  const same = state.matches(read.value);
+  const plan = same ? state.planChanged(current) : undefined;
   const t2 = performance.now();
-  if (!applied.ok) throw new Error(applied.error.error.message);
-  return { planMs: round(t1 - t0), applyMs: round(t2 - t1), totalMs: round(t2 - t0), writes: applied.value.updated + applied.value.deleted };
+  return { readMs: round(t1 - t0), compareAndPlanMs: round(t2 - t1), totalMs: round(t2 - t0), mapsMatched: same, writes: plan?.steps.length ?? -1 };
+}
+
+async function programAndUpdate(backend: MapBackend) {
+  const { maps, full, state, result } = await programFull(backend);
+  const { current, ...single } = await singleUpdates(maps, full, state);
+  return { fullProgram: result, singleServiceUpdate: single, fullReconcileNoDrift: await fullReconcile(maps, current, state) };
 }
 
 async function rawBpftool(root: string) {
@@ -125,9 +173,13 @@ async function runBpf() {
     try {
       process.stderr.write(`bench datapath: pinned maps via ${backend.impl}\n`);
       const raw = { bpftoolBatch: await rawBpftool(dir), ...(backend.impl === 'native' ? { addon: await rawAddon(backend) } : {}) };
-      const { maps, full, known, result } = await programFull(backend);
-      const single = await singleUpdate(maps, full, known);
-      return { impl: backend.impl, fullProgram: result, rawWriteThroughput: raw, singleServiceUpdate: single };
+      const measured = await programAndUpdate(backend);
+      const rate = measured.fullProgram.entriesPerSec;
+      const ratios = {
+        fullProgramVsBpftoolBatch: Math.round((rate / raw.bpftoolBatch.entriesPerSec) * 100) / 100,
+        ...(raw.addon ? { fullProgramVsAddon: Math.round((rate / raw.addon.entriesPerSec) * 100) / 100 } : {}),
+      };
+      return { impl: backend.impl, ...measured, rawWriteThroughput: raw, ratios };
     } finally {
       await backend.close();
     }
@@ -138,13 +190,12 @@ async function runBpf() {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const memory = await programFull(createMemoryBackend());
-  const memorySingle = await singleUpdate(memory.maps, memory.full, memory.known);
+  const memory = await programAndUpdate(createMemoryBackend());
   const why = bpfUnavailable();
   return {
     services: SERVICES,
     backendsPerService: BACKENDS,
-    memory: { fullProgram: memory.result, singleServiceUpdate: memorySingle },
+    memory,
     pinnedBpf: why ? { skipped: why } : await runBpf(),
   };
 }

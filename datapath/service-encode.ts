@@ -9,7 +9,6 @@ import type { Family } from './layouts/addr.js';
 import { BackendState } from './layouts/constants.js';
 import { lbCodecsFor, type ServiceValue } from './layouts/lb.js';
 import { lbMapNames } from './lb-maps.js';
-import { keyHex } from './maps.js';
 import type { ParsedBackend, ParsedFrontend } from './service-parse.js';
 
 export interface Entry {
@@ -36,7 +35,11 @@ export interface FrontendRecord {
 }
 
 function entry(map: string, key: Buffer, value: Buffer): Entry {
-  return { map, hex: keyHex(key), key, value };
+  return { map, hex: key.toString('hex'), key, value };
+}
+
+function slotEntry(map: string, key: Buffer, value: Buffer, slot: number): SlotEntry {
+  return { map, hex: key.toString('hex'), key, value, slot };
 }
 
 /** Byte offset of the __u16 slot in a service key: right after the address and port. */
@@ -51,13 +54,17 @@ export function encodeFrontend(fe: ParsedFrontend, revNat: number, backendIds: r
   const count = fe.backends.filter((b) => b.inUse).length;
   const value = (backendId: number, c: number): ServiceValue => ({ backendId, count: c, revNatIndex: revNat, flags: fe.flags, flags2: 0, qcount: 0 });
   const key0 = codecs.serviceKey.encode({ address, port, proto, scope, slot: 0 });
+  // Slot entries differ from slot 0 only in the slot (key) and backend ID (value): copy and patch.
+  const value0 = codecs.serviceValue.encode(value(0, 0));
   const offset = slotOffset(family);
-  const slots: SlotEntry[] = [{ ...entry(names.services, key0, codecs.serviceValue.encode(value(0, count))), slot: 0 }];
-  backendIds.forEach((id, i) => {
+  const slots: SlotEntry[] = [slotEntry(names.services, key0, codecs.serviceValue.encode(value(0, count)), 0)];
+  for (let i = 0; i < backendIds.length; i++) {
     const key = Buffer.from(key0);
     key.writeUInt16LE(i + 1, offset);
-    slots.push({ ...entry(names.services, key, codecs.serviceValue.encode(value(id, 0))), slot: i + 1 });
-  });
+    const val = Buffer.from(value0);
+    val.writeUInt32LE(backendIds[i]!, 0);
+    slots.push(slotEntry(names.services, key, val, i + 1));
+  }
   return {
     key: fe.key,
     family,

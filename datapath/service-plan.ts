@@ -40,18 +40,22 @@ function push<T>(map: Map<string, T[]>, name: string, item: T): void {
  */
 export function diffRegion(contents: MapContents, region: ReadonlyMap<string, Iterable<string>>, desired: readonly (Entry & { slot?: number })[]): RegionDiff {
   const updates = new Map<string, Entry[]>();
-  const wanted = new Map<string, Set<string>>();
   for (const e of desired) {
     if (!contents.get(e.map)?.get(e.hex)?.equals(e.value)) push(updates, e.map, e);
-    let set = wanted.get(e.map);
-    if (!set) wanted.set(e.map, (set = new Set()));
-    set.add(e.hex);
   }
-  const deletes = new Map<string, string[]>();
+  // Only keys the maps hold can go; the desired keys are looked up only when there are such.
+  const present = new Map<string, string[]>();
   for (const [map, keys] of region) {
     const have = contents.get(map);
-    const keep = wanted.get(map);
-    for (const hex of keys) if (have?.has(hex) && !keep?.has(hex)) push(deletes, map, hex);
+    if (have) for (const hex of keys) if (have.has(hex)) push(present, map, hex);
+  }
+  const deletes = new Map<string, string[]>();
+  if (present.size === 0) return { updates, deletes };
+  const wanted = new Map<string, Set<string>>([...present.keys()].map((map) => [map, new Set<string>()]));
+  for (const e of desired) wanted.get(e.map)?.add(e.hex);
+  for (const [map, hexes] of present) {
+    const keep = wanted.get(map)!;
+    for (const hex of hexes) if (!keep.has(hex)) push(deletes, map, hex);
   }
   return { updates, deletes };
 }
@@ -77,13 +81,12 @@ function bySlotDescending<T>(items: readonly T[], slotOf: (item: T) => number): 
   return { slot0, slots };
 }
 
-const asEntries = (list: readonly Entry[]): MapEntry[] => list.map((e) => ({ key: e.key, value: e.value }));
 const asKeys = (hexes: readonly string[]): Buffer[] => hexes.map((h) => Buffer.from(h, 'hex'));
 
 export function orderWrites(diff: RegionDiff): WriteStep[] {
   const phases: WriteStep[][] = [[], [], [], [], [], [], [], []];
   const update = (phase: number, map: string, list: readonly Entry[]) => {
-    if (list.length > 0) phases[phase]!.push({ op: 'update', map, entries: asEntries(list) });
+    if (list.length > 0) phases[phase]!.push({ op: 'update', map, entries: list });
   };
   const remove = (phase: number, map: string, list: readonly string[]) => {
     if (list.length > 0) phases[phase]!.push({ op: 'delete', map, keys: asKeys(list) });

@@ -98,7 +98,7 @@ export class ServiceState {
   planFull(table: readonly TableService[]): StatePlan {
     const index = indexTable(table);
     const keys = new Set([...index.keys(), ...this.records.keys()]);
-    const region = new Map<string, Iterable<string>>([...this.known].map(([name, m]) => [name, [...m.keys()]]));
+    const region = new Map<string, Iterable<string>>([...this.known].map(([name, m]) => [name, m.keys()]));
     return this.plan(index, keys, region, true);
   }
 
@@ -322,19 +322,16 @@ export class ServiceState {
     this.usedBackendIds.clear();
     this.usedRevNat.clear();
     for (const [key, r] of outcome.records) this.remember(key, r);
+    // The maps now hold exactly the records' entries, so the IDs in use are the records' IDs.
     for (const r of this.records.values()) {
       for (const fe of r.frontends) {
+        this.usedRevNat.add(fe.revNat);
         for (const b of fe.backends) {
           this.backendRefs.set(b.id, (this.backendRefs.get(b.id) ?? 0) + 1);
           this.backendIdOf.set(b.key, b.id);
           this.identityOfId.set(b.id, b.key);
+          this.usedBackendIds.add(b.id);
         }
-      }
-    }
-    for (const [name, m] of this.known) {
-      for (const hex of m.keys()) {
-        if (name.includes('backends')) this.usedBackendIds.add(Buffer.from(hex, 'hex').readUInt32LE(0));
-        else if (name.includes('reverse_nat')) this.usedRevNat.add(Buffer.from(hex, 'hex').readUInt16BE(0));
       }
     }
   }
