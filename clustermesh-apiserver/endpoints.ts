@@ -4,23 +4,23 @@
  * endpoints in global namespaces are exported. An endpoint whose identity is not allocated yet
  * is left out until it is (publishing identity 0 would make remote nodes drop its traffic).
  */
-import { parseIp } from '../clustermesh/ip.js';
-import { encodeIpIdentityPair, ipcacheEntryKey } from '../clustermesh/ipcache.js';
-import { zodReason } from '../clustermesh/zod-reason.js';
-import { ciliumEndpointSchema } from './k8s-objects.js';
+import { IPCACHE_PREFIX } from '../clustermesh/keys.js';
+import { canonicalIp } from '../lib/ip.js';
+import { parseCiliumEndpoint } from './fast-parse.js';
 import { NOTHING, rejection, type ObjectProjection, type ProjectionOptions } from './options.js';
 import { namespaceIsGlobal } from './services.js';
+import { ipcacheHostValue } from './values.js';
 
 export function projectEndpoint(input: unknown, namespace: unknown, opts: ProjectionOptions): ObjectProjection {
-  const parsed = ciliumEndpointSchema.safeParse(input);
-  if (!parsed.success) return rejection('CiliumEndpoint', input, zodReason(parsed.error));
-  const cep = parsed.data;
+  const parsed = parseCiliumEndpoint(input);
+  if (!parsed.ok) return rejection('CiliumEndpoint', input, parsed.reason);
+  const cep = parsed.value;
   const ns = namespaceIsGlobal(namespace, opts);
   if (!ns.global) return NOTHING;
   const status = cep.status;
   const networking = status?.networking;
   if (!status?.identity || !networking) return NOTHING;
-  const hostIp = networking.node ? parseIp(networking.node) : undefined;
+  const hostIp = networking.node ? canonicalIp(networking.node) : undefined;
   if (networking.node && !hostIp) {
     return rejection('CiliumEndpoint', input, `networking.node ${JSON.stringify(networking.node)} is not an IP address`);
   }
@@ -28,25 +28,24 @@ export function projectEndpoint(input: unknown, namespace: unknown, opts: Projec
   for (const pair of networking.addressing ?? []) {
     for (const [raw, family] of [[pair.ipv4, 4], [pair.ipv6, 6]] as const) {
       if (!raw) continue;
-      const ip = parseIp(raw);
+      const ip = canonicalIp(raw);
       if (!ip || ip.family !== family) return rejection('CiliumEndpoint', input, `ipv${family} ${JSON.stringify(raw)} is not an IPv${family} address`);
       ips.push(ip.text);
     }
   }
-  const namedPorts = (status['named-ports'] ?? []).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol }));
+  const namedPorts = status['named-ports'] ?? [];
   const entries = ips.map((ip) => {
-    const pair = {
+    const value = ipcacheHostValue({
       ip,
-      hostIP: hostIp?.text,
+      hostIP: hostIp?.text ?? '',
       id: status.identity!.id,
       key: status.encryption?.key ?? 0,
-      metadata: '',
       k8sNamespace: cep.metadata.namespace,
       k8sPodName: cep.metadata.name,
       k8sServiceAccount: status['service-account'],
       namedPorts,
-    };
-    return [ipcacheEntryKey(pair), encodeIpIdentityPair(pair)] as const;
+    });
+    return [IPCACHE_PREFIX + ip, value] as const;
   });
   return { entries, rejected: [] };
 }

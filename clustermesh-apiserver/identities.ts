@@ -7,8 +7,7 @@
 import { identityRange } from '../clustermesh/cluster.js';
 import { identityKey } from '../clustermesh/keys.js';
 import { checkUniqueKeys, formatLabels, labelsFromMap, POLICY_CLUSTER_LABEL } from '../clustermesh/labels.js';
-import { zodReason } from '../clustermesh/zod-reason.js';
-import { ciliumIdentitySchema } from './k8s-objects.js';
+import { parseCiliumIdentity } from './fast-parse.js';
 import { rejection, type ObjectProjection, type ProjectionOptions } from './options.js';
 
 /** Kubernetes caps label values at 63 characters; keys carry a source and a prefix on top of 253. */
@@ -16,9 +15,9 @@ export const MAX_LABEL_VALUE_LENGTH = 63;
 export const MAX_LABEL_KEY_LENGTH = 320;
 
 export function projectIdentity(input: unknown, opts: ProjectionOptions): ObjectProjection {
-  const parsed = ciliumIdentitySchema.safeParse(input);
-  if (!parsed.success) return rejection('CiliumIdentity', input, zodReason(parsed.error));
-  const obj = parsed.data;
+  const parsed = parseCiliumIdentity(input);
+  if (!parsed.ok) return rejection('CiliumIdentity', input, parsed.reason);
+  const obj = parsed.value;
   const name = obj.metadata.name;
   if (!/^[1-9]\d{0,7}$/.test(name)) return rejection('CiliumIdentity', input, `name ${JSON.stringify(name)} is not a numeric identity`);
   const id = Number(name);

@@ -4,18 +4,14 @@
  * namespace. Frontends are the ClusterIPs (none for headless); backends are EndpointSlice
  * addresses that are ready or serving.
  */
-import { encodeClusterService, type L4Addr, type PortConfiguration } from '../clustermesh/service.js';
 import { serviceKey } from '../clustermesh/keys.js';
-import { parseIp } from '../clustermesh/ip.js';
-import { fail, ok, type Result } from '../lib/result.js';
+import type { L4Addr } from '../clustermesh/service.js';
 import { zodReason } from '../clustermesh/zod-reason.js';
-import {
-  endpointSliceSchema,
-  namespaceSchema,
-  serviceSchema,
-  type K8sEndpointSlice,
-  type K8sService,
-} from './k8s-objects.js';
+import { canonicalIp } from '../lib/ip.js';
+import { fail, ok, type Result } from '../lib/result.js';
+import { parseEndpointSlice, parseService } from './fast-parse.js';
+import { namespaceSchema, type K8sEndpointSlice, type K8sService } from './k8s-objects.js';
+import { portsText, serviceValue } from './values.js';
 import { NOTHING, rejection, type ObjectProjection, type ProjectionOptions, type Rejection } from './options.js';
 
 export const GLOBAL_SERVICE_ANNOTATIONS = ['service.cilium.io/global', 'io.cilium/global-service'] as const;
@@ -54,9 +50,16 @@ export function namespaceIsGlobal(ns: unknown, opts: ProjectionOptions): { globa
   return { global: flag.value ?? opts.defaultGlobalNamespace };
 }
 
+/** One address's ports; a slice's entries share one object until two slices name the same address. */
+interface BackendPorts {
+  readonly ports: Readonly<Record<string, L4Addr>>;
+  /** portsText(ports), computed once per object. */
+  text?: string;
+}
+
 interface Backends {
-  readonly byIp: Record<string, Record<string, L4Addr>>;
-  readonly hostnames: Record<string, string>;
+  readonly byIp: Map<string, BackendPorts>;
+  readonly hostnames: Map<string, string>;
 }
 
 /** Kubernetes: a nil `ready` means ready; a nil `serving` means the same as `ready`. */
@@ -66,50 +69,78 @@ function endpointActive(endpoint: NonNullable<K8sEndpointSlice['endpoints']>[num
   return ready || serving;
 }
 
-function sliceBackends(slice: K8sEndpointSlice, into: Backends): Result<void> {
-  if (slice.addressType === 'FQDN') return ok(undefined);
+function slicePorts(slice: K8sEndpointSlice): Record<string, L4Addr> {
   const ports: Record<string, L4Addr> = {};
   for (const p of slice.ports ?? []) {
     // A nil port means "all ports", which a ClusterService cannot express.
     if (p.port === null || p.port === undefined) continue;
     ports[p.name ?? ''] = { protocol: p.protocol, port: p.port };
   }
-  // Every address is validated (a bad one rejects the slice) before any is used; each is
-  // parsed once.
-  const canonical = new Map<string, string>();
+  return ports;
+}
+
+/** Canonical text of each address, or why the slice is rejected (one bad address rejects it all). */
+function canonicalAddresses(slice: K8sEndpointSlice): Result<string[]> {
   const family = slice.addressType === 'IPv4' ? 4 : 6;
+  const out: string[] = [];
   for (const endpoint of slice.endpoints ?? []) {
     for (const address of endpoint.addresses) {
-      const ip = parseIp(address);
+      const ip = canonicalIp(address);
       if (!ip || ip.family !== family) {
         return fail(`endpoint address ${JSON.stringify(address)} is not an ${slice.addressType} address`);
       }
-      canonical.set(address, ip.text);
+      out.push(ip.text);
     }
   }
+  return ok(out);
+}
+
+function sliceBackends(slice: K8sEndpointSlice, into: Backends): Result<void> {
+  if (slice.addressType === 'FQDN') return ok(undefined);
+  // Every address is validated before any is used; each is parsed once.
+  const canonical = canonicalAddresses(slice);
+  if (!canonical.ok) return canonical;
+  const own: BackendPorts = { ports: slicePorts(slice) };
+  let n = 0;
   for (const endpoint of slice.endpoints ?? []) {
-    if (!endpointActive(endpoint)) continue;
-    for (const address of endpoint.addresses) {
-      const ip = canonical.get(address)!;
-      into.byIp[ip] = { ...into.byIp[ip], ...ports };
-      if (endpoint.hostname) into.hostnames[ip] = endpoint.hostname;
+    const active = endpointActive(endpoint);
+    for (let i = 0; i < endpoint.addresses.length; i++) {
+      const ip = canonical.value[n++]!;
+      if (!active) continue;
+      const before = into.byIp.get(ip);
+      // Later slices' ports win on equal names, as for the merged map a Cilium agent builds.
+      into.byIp.set(ip, before === undefined || before === own ? own : { ports: { ...before.ports, ...own.ports } });
+      if (endpoint.hostname) into.hostnames.set(ip, endpoint.hostname);
     }
   }
   return ok(undefined);
 }
 
-function frontends(svc: K8sService): Result<Record<string, PortConfiguration>> {
+function encodedBackends(backends: Backends): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [ip, b] of backends.byIp) out.set(ip, (b.text ??= portsText(b.ports)));
+  return out;
+}
+
+/** Frontend IP → encoded ports; none for a headless service. */
+function frontends(svc: K8sService): Result<Map<string, string>> {
   const ips = svc.spec.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec.clusterIP ? [svc.spec.clusterIP] : [];
-  const ports: Record<string, L4Addr> = {};
-  for (const p of svc.spec.ports ?? []) ports[p.name ?? ''] = { protocol: p.protocol, port: p.port };
-  const out: Record<string, PortConfiguration> = {};
+  const out = new Map<string, string>();
+  let ports: string | undefined;
   for (const raw of ips) {
     if (raw === 'None' || raw === '') continue; // headless
-    const ip = parseIp(raw);
+    const ip = canonicalIp(raw);
     if (!ip) return fail(`clusterIP ${JSON.stringify(raw)} is not an IP address`);
-    out[ip.text] = ports;
+    ports ??= portsText(servicePorts(svc));
+    out.set(ip.text, ports);
   }
   return ok(out);
+}
+
+function servicePorts(svc: K8sService): Record<string, L4Addr> {
+  const ports: Record<string, L4Addr> = {};
+  for (const p of svc.spec.ports ?? []) ports[p.name ?? ''] = { protocol: p.protocol, port: p.port };
+  return ports;
 }
 
 /** Whether the service's own annotations export it (global and not unshared). */
@@ -132,9 +163,9 @@ export function projectService(
   namespace: unknown,
   opts: ProjectionOptions,
 ): ObjectProjection {
-  const parsed = serviceSchema.safeParse(service);
-  if (!parsed.success) return rejection('Service', service, zodReason(parsed.error));
-  const svc = parsed.data;
+  const parsed = parseService(service);
+  if (!parsed.ok) return rejection('Service', service, parsed.reason);
+  const svc = parsed.value;
   const exported = exportDecision(svc);
   if (!exported.ok) return rejection('Service', service, exported.error);
   if (!exported.value || svc.spec.type === 'ExternalName') return NOTHING;
@@ -144,24 +175,22 @@ export function projectService(
   if (!fe.ok) return rejection('Service', service, fe.error);
 
   const rejected: Rejection[] = ns.rejected ? [ns.rejected] : [];
-  const backends: Backends = { byIp: {}, hostnames: {} };
+  const backends: Backends = { byIp: new Map(), hostnames: new Map() };
   for (const raw of slices) {
-    const slice = endpointSliceSchema.safeParse(raw);
-    const added = slice.success ? sliceBackends(slice.data, backends) : fail(zodReason(slice.error));
+    const slice = parseEndpointSlice(raw);
+    const added = slice.ok ? sliceBackends(slice.value, backends) : fail(slice.reason);
     if (!added.ok) rejected.push(...rejection('EndpointSlice', raw, added.error).rejected);
   }
   const { name, namespace: nsName } = svc.metadata;
-  const value = encodeClusterService({
+  const value = serviceValue({
     cluster: opts.clusterName,
     namespace: nsName,
     name,
     frontends: fe.value,
-    backends: backends.byIp,
+    backends: encodedBackends(backends),
     hostnames: backends.hostnames,
-    labels: svc.metadata.labels ?? {},
-    selector: svc.spec.selector ?? {},
-    includeExternal: true,
-    shared: true,
+    labels: svc.metadata.labels,
+    selector: svc.spec.selector,
     clusterID: opts.clusterId,
   });
   return { entries: [[serviceKey(opts.clusterName, nsName, name), value]], rejected };

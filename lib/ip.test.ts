@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { goJson } from '../clustermesh/gojson.js';
 import { isIPv4, isIPv6 } from 'node:net';
-import { maskPrefixLen, parseCidr, parseIp, toBase64 } from './ip.js';
+import { canonicalIp, maskPrefixLen, parseCidr, parseIp, toBase64 } from './ip.js';
 
 describe('parseIp', () => {
   test.each([
@@ -91,4 +91,14 @@ describe('IPv4 text scanning', () => {
     expect(disagreements).toEqual([]);
     expect(fuzz.filter((s) => isIPv4(s)).length).toBeGreaterThan(20);
   });
+});
+
+describe('canonicalIp', () => {
+  test.each(['10.0.0.1', '::ffff:10.1.2.3', 'FD00::A', '2001:db8:0:0:1:0:0:1', '01.2.3.4', 'fe80::1%eth0', '', 'x'])(
+    '%j gives parseIp family and text',
+    (s) => {
+      const p = parseIp(s);
+      expect(canonicalIp(s)).toEqual(p ? { family: p.family, text: p.text } : undefined);
+    },
+  );
 });

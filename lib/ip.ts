@@ -21,33 +21,32 @@ export interface ParsedCidr {
 
 /**
  * The four octets of a dotted-quad IPv4 address in the form node:net's isIPv4 accepts (decimal,
- * 0-255, no leading zeros, nothing around it), or undefined. One pass without intermediate
- * strings or arrays: the clustermesh-apiserver parses hundreds of thousands of addresses on
- * its initial sync.
+ * 0-255, no leading zeros, nothing around it), written to `out` when given. One pass without
+ * intermediate strings or arrays: the clustermesh-apiserver parses hundreds of thousands of
+ * addresses on its initial sync.
  */
-function scanIpv4(s: string): Uint8Array | undefined {
+function scanIpv4(s: string, out?: Uint8Array): boolean {
   const n = s.length;
-  if (n < 7 || n > 15) return undefined;
-  const out = new Uint8Array(4);
+  if (n < 7 || n > 15) return false;
   let i = 0;
   for (let octet = 0; octet < 4; octet++) {
     if (octet > 0) {
-      if (s.charCodeAt(i) !== 46 /* . */) return undefined;
+      if (s.charCodeAt(i) !== 46 /* . */) return false;
       i++;
     }
     const start = i;
     let value = 0;
     for (let c = s.charCodeAt(i); c >= 48 && c <= 57 && i - start < 3; c = s.charCodeAt(++i)) value = value * 10 + (c - 48);
     const digits = i - start;
-    if (digits === 0 || value > 255 || (digits > 1 && s.charCodeAt(start) === 48)) return undefined;
-    out[octet] = value;
+    if (digits === 0 || value > 255 || (digits > 1 && s.charCodeAt(start) === 48)) return false;
+    if (out) out[octet] = value;
   }
-  return i === n ? out : undefined;
+  return i === n;
 }
 
-function ipv4Bytes(s: string): Uint8Array {
-  // Callers pass text already validated as IPv4.
-  return scanIpv4(s)!;
+function ipv4Bytes(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  return scanIpv4(s, out) ? out : undefined;
 }
 
 function ipv6Bytes(s: string): Uint8Array {
@@ -56,7 +55,8 @@ function ipv6Bytes(s: string): Uint8Array {
   const tail: number[] = [];
   if (text.includes('.')) {
     const lastColon = text.lastIndexOf(':');
-    const v4 = ipv4Bytes(text.slice(lastColon + 1));
+    // node:net validated the whole address, the embedded IPv4 part included.
+    const v4 = ipv4Bytes(text.slice(lastColon + 1))!;
     tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
     text = text.slice(0, lastColon + 1);
     if (!text.endsWith('::')) text = text.slice(0, -1);
@@ -114,14 +114,25 @@ export function formatIp(bytes: Uint8Array): string {
  * (IPv4-mapped IPv6 stays 16 bytes, unlike parseIp). Undefined when it is not an address.
  */
 export function addressBytesOf(s: string): Uint8Array | undefined {
-  const v4 = scanIpv4(s);
+  const v4 = ipv4Bytes(s);
   if (v4) return v4;
   if (!isIPv6(s) || s.includes('%')) return undefined;
   return ipv6Bytes(s);
 }
 
+/**
+ * Family and canonical text of an address, without its bytes: what parseIp would give, for
+ * callers that only validate and print.
+ */
+export function canonicalIp(s: string): { readonly family: 4 | 6; readonly text: string } | undefined {
+  // Accepted dotted-quad text (no leading zeros) is already canonical.
+  if (scanIpv4(s)) return { family: 4, text: s };
+  const ip = parseIp(s);
+  return ip && { family: ip.family, text: ip.text };
+}
+
 export function parseIp(s: string): ParsedIp | undefined {
-  const v4 = scanIpv4(s);
+  const v4 = ipv4Bytes(s);
   // Accepted dotted-quad text (no leading zeros) is already canonical.
   if (v4) return { family: 4, bytes: v4, text: s };
   if (!isIPv6(s) || s.includes('%')) return undefined;
