@@ -43,6 +43,9 @@ export interface ParsedService {
 }
 
 function canonical(text: string, family: Family): string {
+  // Dotted quads Node accepts have no leading zeros, so they are already canonical; only IPv6
+  // text has several spellings. Skipping the round trip matters for 100k backends.
+  if (family === 4) return text;
   const bytes = addressBytes(text, family);
   return bytes.ok ? formatAddress(bytes.value) : text;
 }
