@@ -18,7 +18,9 @@ import {
   type UiEnv,
 } from './sources.js';
 
-const TIMEOUT_MS = 3_000;
+// Generous: on a loaded machine an agent can take seconds to answer, and a page that says
+// "unavailable" for a healthy agent misleads more than a slow page.
+const TIMEOUT_MS = 10_000;
 
 async function getJson(url: string): Promise<Fetched<unknown>> {
   try {

@@ -88,11 +88,11 @@ th{background:#f2f2f2}.ok{color:#11703a}.bad{color:#b00020}.idle{color:#777}.hin
 export function renderPage(s: Snapshot, refreshSeconds: number): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="refresh" content="${refreshSeconds}">
+${refreshSeconds > 0 ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}
 <title>meshlb status</title><style>${STYLE}</style></head>
 <body>
 <h1>meshlb status</h1>
-<p class="stamp">${s.clusters.length} clusters: ${s.clusters.map((c) => escapeHtml(`${c.name} (id ${c.id})`)).join(', ')} · taken ${escapeHtml(s.takenAt)} · refreshes every ${refreshSeconds}s</p>
+<p class="stamp">${s.clusters.length} clusters: ${s.clusters.map((c) => escapeHtml(`${c.name} (id ${c.id})`)).join(', ')} · taken ${escapeHtml(s.takenAt)} · ${refreshSeconds > 0 ? `refreshes every ${refreshSeconds}s` : 'auto-refresh off'}</p>
 ${meshSection(s)}
 ${servicesSection(s)}
 ${poolsSection(s)}

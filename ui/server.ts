@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
+import { z } from 'zod';
 import { fail, ok, type Result } from '../lib/result.js';
 import type { Logger } from '../lib/log.js';
 import { collectSnapshot } from './collect.js';
@@ -54,8 +55,15 @@ export async function startUi(o: UiOptions): Promise<Result<RunningUi>> {
   app.get('/v1/snapshot', async (_req, res) => {
     res.json(await collectSnapshot(env.value));
   });
-  app.get('/', async (_req, res) => {
-    res.type('html').send(renderPage(await collectSnapshot(env.value), refresh));
+  // ?refresh=N overrides the period for one view; 0 stops reloading (reading a page at leisure).
+  const RefreshQuery = z.coerce.number().int().min(0).max(3600);
+  app.get('/', async (req, res) => {
+    const asked = req.query.refresh === undefined ? undefined : RefreshQuery.safeParse(req.query.refresh);
+    if (asked && !asked.success) {
+      res.status(400).type('text/plain').send('refresh must be an integer number of seconds from 0 to 3600\n');
+      return;
+    }
+    res.type('html').send(renderPage(await collectSnapshot(env.value), asked?.data ?? refresh));
   });
   const host = o.host ?? '127.0.0.1';
   const server = await new Promise<Server | Error>((resolve) => {
