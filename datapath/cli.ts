@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatLbList } from './lb-list.js';
 import { contentsFromAgent, contentsFromPins } from './lb-list-sources.js';
 import { DEFAULT_BPF_ROOT } from './pinned/root.js';
+import { runEgressList, type EgressListFlags } from '../egress-gateway/list-cli.js';
 
 export interface LbListFlags {
   bpfRoot?: string;
@@ -34,5 +35,12 @@ export function registerBpfCommands(program: Command): void {
     .option('--protocols', 'append /TCP, /UDP to addresses as newer Cilium releases do')
     .action(async (o: LbListFlags) => {
       process.exitCode = await runLbList(o, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+    });
+  bpf.command('egress').description('egress gateway policy map').command('list')
+    .description('list cilium_egress_gw_policy_v4: source IP, destination CIDR, egress IP, gateway IP')
+    .option('--bpf-root <dir>', `bpffs directory the map is pinned under (default ${DEFAULT_BPF_ROOT})`)
+    .option('--agent <url>', "ask a running agent's status API instead of reading the pinned map")
+    .action(async (o: EgressListFlags) => {
+      process.exitCode = await runEgressList(o, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
     });
 }

@@ -5,16 +5,16 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { egressPolicyKey, egressPolicyValue, type EgressPolicyValue } from '../../datapath/layouts/egress.js';
+import type { EgressPolicyValue } from '../../datapath/layouts/egress.js';
 import { createMemoryBackend } from '../../datapath/memory-backend.js';
 import type { BpfMap, MapBackend } from '../../datapath/maps.js';
-import { bytesFromJson, hexWords, runBpftool } from '../../datapath/pinned/bpftool.js';
 import { createPinnedBackend } from '../../datapath/pinned/index.js';
 import { decide, type Inputs } from '../../egress-gateway/desired.js';
 import { lookupEgress } from '../../egress-gateway/lookup.js';
 import { openEgressMap, readEgressMap, syncEgressMap } from '../../egress-gateway/map.js';
 import { node, pod, policy } from '../../egress-gateway/test-fixtures.js';
 import { bpfSkipReason, mountPrivateBpffs, skipWithReason, type PrivateBpffs } from '../datapath/bpf-env.js';
+import { kernelLookup, type Lookup } from './lookups.js';
 
 const GW = { egress: 'true' };
 const gatewayNode = node('gw-a', '192.168.0.10', GW, {
@@ -57,29 +57,11 @@ const onGateway: Expect[] = [
   ['10.0.1.5', '10.1.1.1', 'excluded keeps the marker', { egressIp: '198.51.100.20', gatewayIp: '0.0.0.1' }],
 ];
 
-type Lookup = (src: string, dst: string) => Promise<EgressPolicyValue | undefined>;
-
 function memoryLookup(map: BpfMap): Lookup {
   return async (src, dst) => {
     const r = await readEgressMap(map);
     if (!r.ok) throw new Error(r.error.message);
     return lookupEgress(r.value.entries, src, dst);
-  };
-}
-
-function kernelLookup(pinPath: string): Lookup {
-  return async (src, dst) => {
-    const key = egressPolicyKey.encode({ sourceIp: src, destination: dst, destinationPrefixLen: 32 });
-    const r = await runBpftool(['-j', 'map', 'lookup', 'pinned', pinPath, 'key', 'hex', ...hexWords(key).split(' ')]);
-    if (!r.ok) {
-      // A miss: bpftool exits non-zero and prints JSON `null` (`Not found` without -j).
-      if (/: null$|not found/i.test(r.error)) return undefined;
-      throw new Error(r.error);
-    }
-    const parsed = JSON.parse(r.value) as { value?: string[] };
-    const value = egressPolicyValue.decode(bytesFromJson(parsed.value ?? []));
-    if (!value.ok) throw new Error(value.error);
-    return value.value;
   };
 }
 
