@@ -85,7 +85,10 @@ async function etcdIn(dir: string, name: string): Promise<EtcdHandle> {
   return r.value;
 }
 
-/** Raw baseline: the same keys and values, written with applyBatched as fast as it goes. */
+/**
+ * Raw baseline: the same keys and values, written with applyBatched (128 ops per transaction,
+ * 8 in flight: the batch size and concurrency the apiserver's writer uses) as fast as it goes.
+ */
 async function rawPutRate(mesh: KvClient, entries: ReadonlyMap<string, string>): Promise<number> {
   const ops: TxnOp[] = [...entries].map(([key, value]) => ({ op: 'put', key: `bench/raw/${key}`, value }));
   const t0 = performance.now();
@@ -152,7 +155,7 @@ export async function run(): Promise<Record<string, unknown>> {
     ]));
 
     progress.info('raw batched put baseline');
-    const rawKeysPerSecond = await rawPutRate(mesh, expected);
+    const rawBefore = await rawPutRate(mesh, expected);
 
     const kc = new KubeConfig();
     kc.loadFromOptions({
@@ -174,6 +177,10 @@ export async function run(): Promise<Record<string, unknown>> {
     if (written !== expected.size) throw new Error(`etcd holds ${written} keys, expected ${expected.size}`);
     const writeSeconds = (timing.writtenAt - timing.informersSyncedAt) / 1000;
     const syncKeysPerSecond = timing.keys / writeSeconds;
+    // Measured again after the sync (the machine is shared and noisy); the better one counts.
+    progress.info('raw batched put baseline, again');
+    const rawAfter = await rawPutRate(mesh, expected);
+    const rawKeysPerSecond = Math.max(rawBefore, rawAfter);
 
     progress.info('EndpointSlice PATCH → etcd latency', { samples: LATENCY_SAMPLES });
     const latencies = await patchLatency(kc, mesh);
@@ -186,7 +193,13 @@ export async function run(): Promise<Record<string, unknown>> {
         informerListSeconds: Number(((timing.informersSyncedAt - timing.startedAt) / 1000).toFixed(2)),
         endToEndSeconds: Number(((timing.writtenAt - timing.startedAt) / 1000).toFixed(2)),
       },
-      rawBatchedPut: { keysPerSecond: Math.round(rawKeysPerSecond) },
+      rawBatchedPut: {
+        keysPerSecond: Math.round(rawKeysPerSecond),
+        beforeSync: Math.round(rawBefore),
+        afterSync: Math.round(rawAfter),
+        batchSize: 128,
+        transactionsInFlight: 8,
+      },
       ratio: Number((syncKeysPerSecond / rawKeysPerSecond).toFixed(3)),
       ratioGoal: 0.7,
       patchToEtcdMs: {
