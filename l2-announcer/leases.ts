@@ -66,8 +66,10 @@ export function createLeaseManager(o: LeaseManagerOptions): LeaseManager {
     const outcome = r.ok ? 'ok' : r.error.kind === 'conflict' || r.error.kind === 'already_exists' || r.error.kind === 'not_found' ? 'conflict' : 'error';
     o.metrics.apiRequests.inc({ verb, outcome });
   };
-  // Long enough for a loaded API server, short enough that a renewal ends well before the holder must let go.
-  const timeoutMs = o.timing.renewDeadlineMs;
+  // As long as one attempt can take and still end before the holder must let go (validUntil is
+  // counted from the send time, so a slow answer never extends holding): a loaded API server
+  // answering slowly is better than a holder stepping down for nothing.
+  const timeoutMs = o.timing.leaseDurationMs - o.timing.renewDeadlineMs - o.timing.retryPeriodMs;
 
   const remember = (raw: unknown): string | undefined => {
     const p = parseLease(raw, durationS);
