@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<unknown> }>> = 
   lbipam: () => import('./lbipam.js'),
   mesh: () => import('./mesh.js'),
   egress: () => import('./egress.js'),
+  l2: () => import('./l2.js'),
 };
 
 async function main(): Promise<number> {
