@@ -176,7 +176,7 @@ describe('BGP operator', () => {
     const errors = await registry.getSingleMetric('cilium_operator_bgp_control_plane_reconcile_errors_total')!.get();
     expect(errors.values).toContainEqual(expect.objectContaining({ labels: { resource_kind: 'CiliumBGPPeeringPolicy', resource_name: 'asn-zero' }, value: 1 }));
     const runs = await registry.getSingleMetric('cilium_operator_bgp_control_plane_reconcile_run_duration_seconds')!.get();
-    expect(runs.values.find((v) => v.metricName?.endsWith('_count'))?.value).toBeGreaterThan(0);
+    expect(runs.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value).toBeGreaterThan(0);
     expect(operator!.health()).toMatchObject({ ready: true });
     expect(await nodeConfigNames()).toEqual(expect.arrayContaining(['b2']));
   });
