@@ -17,7 +17,7 @@ import { diffRegion, orderWrites, type RegionDiff, type WriteStep } from './serv
 import { claimKeys, parseService, resolveService, type ParsedBackend, type ParsedFrontend, type ParsedService, type TableError } from './service-parse.js';
 import { lbMapSpecs } from './lb-maps.js';
 import type { TableService } from './service-table.js';
-import { indexTable, sameService } from './service-table-index.js';
+import { indexNamed, indexTable, sameService } from './service-table-index.js';
 
 export interface ServiceRecord {
   readonly svc: TableService;
@@ -99,13 +99,16 @@ export class ServiceState {
     const index = indexTable(table);
     const keys = new Set([...index.keys(), ...this.records.keys()]);
     const region = new Map<string, Iterable<string>>([...this.known].map(([name, m]) => [name, m.keys()]));
-    return this.plan(index, keys, region, true);
+    return this.plan((key) => index.get(key), keys, region, true);
   }
 
-  /** Plans the services named by "namespace/name" keys (the table's change notifications). */
+  /**
+   * Plans the services named by "namespace/name" keys (the table's change notifications). The
+   * other services are taken as unchanged: the table is only scanned for the named ones.
+   */
   planKeys(table: readonly TableService[], changed: Iterable<string>): StatePlan {
-    const index = indexTable(table);
-    const keys = new Set<string>();
+    const index = indexNamed(table, changed);
+    const keys = new Set<string>(index.keys());
     for (const base of changed) {
       // Duplicate entries of one name are kept apart as "name\0#2", ...; touch them all.
       for (let n = 1; ; n++) {
@@ -114,7 +117,8 @@ export class ServiceState {
         keys.add(key);
       }
     }
-    return this.plan(index, keys, undefined, false);
+    const lookup = (key: string) => (keys.has(key) ? index.get(key) : this.records.get(key)?.svc);
+    return this.plan(lookup, keys, undefined, false);
   }
 
   /** Plans the services whose table entry differs from what was last planned for them. */
@@ -123,11 +127,11 @@ export class ServiceState {
     const keys = new Set<string>();
     for (const [key, svc] of index) if (!sameService(this.records.get(key)?.svc, svc)) keys.add(key);
     for (const key of this.records.keys()) if (!index.has(key)) keys.add(key);
-    return this.plan(index, keys, undefined, false);
+    return this.plan((key) => index.get(key), keys, undefined, false);
   }
 
-  private plan(index: ReadonlyMap<string, TableService>, keys: Set<string>, wholeRegion: Map<string, Iterable<string>> | undefined, rebuild: boolean): StatePlan {
-    const touched = this.expand(index, keys);
+  private plan(lookup: (key: string) => TableService | undefined, keys: Set<string>, wholeRegion: Map<string, Iterable<string>> | undefined, rebuild: boolean): StatePlan {
+    const touched = this.expand(lookup, keys);
     const outcome = this.resolve(touched);
     const diff = wholeRegion ? this.diffWhole(outcome, wholeRegion) : this.diffTouched(touched, outcome);
     const errors = this.errorsAfter(outcome.records, touched);
@@ -140,10 +144,10 @@ export class ServiceState {
   }
 
   /** The touched services plus every service asking for a frontend they ask or asked for. */
-  private expand(index: ReadonlyMap<string, TableService>, keys: Set<string>): Touched[] {
+  private expand(lookup: (key: string) => TableService | undefined, keys: Set<string>): Touched[] {
     const touched = new Map<string, Touched>();
     const add = (key: string): Touched => {
-      const svc = index.get(key);
+      const svc = lookup(key);
       const parsed = svc ? parseService(svc) : undefined;
       const t = { key, svc, parsed, claims: parsed ? claimKeys(parsed) : [] };
       touched.set(key, t);

@@ -19,6 +19,29 @@ export function indexTable(table: readonly TableService[]): Map<string, TableSer
   return index;
 }
 
+/**
+ * Like indexTable, for the named services only ("namespace/name"; namespaces hold no "/"):
+ * one pass comparing names, without building a key for every service of a large table.
+ */
+export function indexNamed(table: readonly TableService[], names: Iterable<string>): Map<string, TableService> {
+  const wanted = new Map<string, Set<string>>();
+  for (const key of names) {
+    const slash = key.indexOf('/');
+    if (slash < 0) continue;
+    const ns = key.slice(0, slash);
+    (wanted.get(ns) ?? wanted.set(ns, new Set()).get(ns)!).add(key.slice(slash + 1));
+  }
+  const index = new Map<string, TableService>();
+  for (const svc of table) {
+    if (!wanted.get(svc.namespace)?.has(svc.name)) continue;
+    const base = `${svc.namespace}/${svc.name}`;
+    let key = base;
+    for (let n = 2; index.has(key); n++) key = `${base}\0#${n}`;
+    index.set(key, svc);
+  }
+  return index;
+}
+
 const sameFrontend = (a: TableFrontend, b: TableFrontend): boolean =>
   a.address === b.address && a.port === b.port && a.protocol === b.protocol && a.type === b.type && a.portName === b.portName;
 
