@@ -9,7 +9,7 @@ import { createInformer, type Informer } from '../../k8s/informer.js';
 import type { ObjectLike } from '../../k8s/informer-core.js';
 import type { Logger } from '../../lib/log.js';
 import type { HealthReport } from '../../lib/module.js';
-import { ADVERTISEMENTS, NODE_CONFIGS, PEER_CONFIGS } from '../api/index.js';
+import { ADVERTISEMENTS, NODE_CONFIGS, nodeConfigObject, PEER_CONFIGS } from '../api/index.js';
 import { decide } from './desired.js';
 import { advertisementInput, nodeConfigInput, nodeInfo, peerConfigInput, serviceInfo, sliceInfo, type SliceInfo } from './inputs.js';
 import { bgpMetrics, type BgpMetrics } from './metrics.js';
@@ -49,6 +49,8 @@ export class BgpController {
   private again = false;
   private stopped = false;
   private lastErrors: readonly string[] = [];
+  /** Instances a previous agent had established sessions for (from the status it wrote); decided once. */
+  private restartedInstances: Set<string> | undefined;
 
   constructor(private readonly o: BgpControllerOptions) {
     const log = o.log;
@@ -77,7 +79,12 @@ export class BgpController {
       nodes: make('bgp-node', { group: '', version: 'v1', resource: 'nodes' }, byName),
     };
     this.metrics = bgpMetrics(o.registry, () => this.views());
-    this.speakers = new SpeakerSet({ listenHost: o.listenHost, log, onEvent: () => this.status.poke() });
+    this.speakers = new SpeakerSet({
+      listenHost: o.listenHost,
+      log,
+      onEvent: () => this.status.poke(),
+      restarting: (name) => this.restartedInstances?.has(name) ?? false,
+    });
     this.status = new StatusWriter({
       kc: o.kc,
       nodeName: o.nodeName,
@@ -98,7 +105,7 @@ export class BgpController {
     clearTimeout(this.timer);
     this.status.stop();
     await Promise.all(Object.values(this.informers).map((i) => i.stop()));
-    await this.speakers.stop();
+    await this.speakers.stop(true);
   }
 
   views(): InstanceView[] {
@@ -168,13 +175,24 @@ export class BgpController {
     const started = process.hrtime.bigint();
     const { inputs, errors, generation } = this.gatherInputs();
     const desired = decide(inputs);
+    this.restartedInstances ??= this.previouslyEstablished();
     const applyErrors = await this.speakers.apply(desired.instances);
+    // Only the first speakers of this process restart; later ones are new sessions.
+    for (const d of desired.instances) this.restartedInstances.delete(d.name);
     const all = [...new Set([...errors, ...desired.errors, ...applyErrors])];
     if (all.join('\n') !== this.lastErrors.join('\n') && all.length > 0) this.o.log.warn('bgp reconcile errors', { errors: all });
     this.lastErrors = all;
     this.trackAges();
     this.metrics.observeRun(Number(process.hrtime.bigint() - started) / 1e9, all.length);
     this.status.setCondition(inputs.instances === undefined ? undefined : (prev, now) => reconcileCondition(all, prev, now, generation));
+  }
+
+  private previouslyEstablished(): Set<string> {
+    const nc = [...this.informers.nodeConfigs.cache().values()].find((o) => nameOf(o) === this.o.nodeName);
+    // Read through bgp/api's schema: a mangled status parses as undefined and means "not restarting".
+    const status = nc ? nodeConfigObject.safeParse(nc).data?.status : undefined;
+    const names = (status?.bgpInstances ?? []).filter((i) => i.peers.some((p) => p.peeringState === 'established')).map((i) => i.name);
+    return new Set(names);
   }
 
   private gatherInputs(): { inputs: Inputs; errors: string[]; generation?: number } {

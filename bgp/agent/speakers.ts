@@ -24,6 +24,11 @@ export interface SpeakerSetOptions {
   readonly log: Logger;
   /** A peer changed state or a session event happened. */
   readonly onEvent: () => void;
+  /**
+   * True for an instance whose sessions a previous agent process had up: its speaker starts
+   * as a graceful restart (R bit), so peers keep our routes until End-of-RIB.
+   */
+  readonly restarting?: (instance: string) => boolean;
 }
 
 function identityOf(d: DesiredInstance): string {
@@ -59,6 +64,7 @@ export class SpeakerSet {
       localAsn: d.localAsn,
       ...(d.localPort !== undefined ? { listen: { host: this.o.listenHost, port: d.localPort } } : {}),
       logger: this.o.log.child({ instance: d.name }),
+      restarting: this.o.restarting?.(d.name) ?? false,
     });
     if (!created.ok) {
       errors.push(`instance ${d.name}: ${created.error}`);
@@ -89,10 +95,10 @@ export class SpeakerSet {
     errors.push(...r.rejected);
   }
 
-  private async stopOne(name: string, r: Running): Promise<void> {
+  private async stopOne(name: string, r: Running, graceful = false): Promise<void> {
     this.running.delete(name);
     r.unsubscribe();
-    await r.speaker.stop();
+    await r.speaker.stop({ graceful });
     this.o.log.info('bgp instance stopped', { instance: name });
   }
 
@@ -106,8 +112,9 @@ export class SpeakerSet {
     return this.running.get(instance)?.speaker.port;
   }
 
-  async stop(): Promise<void> {
-    for (const [name, r] of [...this.running]) await this.stopOne(name, r);
+  /** graceful: the process is going away, not the config: drop TCP so peers keep our routes (RFC 4724). */
+  async stop(graceful = false): Promise<void> {
+    for (const [name, r] of [...this.running]) await this.stopOne(name, r, graceful);
     this.desired = [];
   }
 }

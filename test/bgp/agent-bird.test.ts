@@ -68,6 +68,16 @@ describe.skipIf(skipReason !== undefined)('agent BGP control plane against BIRD'
   });
   const birdPeer = { name: 'bird', peerAddress: BIRD, peerASN: 65000, localAddress: LOCAL, peerConfigRef: { name: 'fast' } };
 
+  const newController = (reg: Registry): BgpController =>
+    new BgpController({
+      kc: world.h.kc,
+      nodeName: NODE,
+      log: createLogger({ component: 'bgp-test' }, (l) => process.env.BGP_TEST_DEBUG && process.stderr.write(l + '\n')),
+      registry: reg,
+      listenHost: '127.0.0.1',
+      statusIntervalMs: 500,
+    });
+
   const nodeConfigStatus = async (): Promise<Record<string, unknown> | undefined> =>
     (await world.getJson('ciliumbgpnodeconfigs', NODE))?.status as Record<string, unknown> | undefined;
 
@@ -81,21 +91,13 @@ describe.skipIf(skipReason !== undefined)('agent BGP control plane against BIRD'
       spec: { podCIDR: '10.1.1.0/24', podCIDRs: ['10.1.1.0/24'] },
     });
     await world.must(['patch', 'node', NODE, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses: [{ type: 'InternalIP', address: '192.0.2.1' }] } })]);
-    controller = new BgpController({
-      kc: world.h.kc,
-      nodeName: NODE,
-      log: createLogger({ component: 'bgp-test' }, (l) => process.env.BGP_TEST_DEBUG && process.stderr.write(l + '\n')),
-      registry,
-      listenHost: '127.0.0.1',
-      statusIntervalMs: 500,
-    });
-    const c = controller;
+    controller = newController(registry);
     server = await serveObservability({
       host: '127.0.0.1',
       port: 0,
       registry,
-      reports: () => [c.health()],
-      extend: bgpStatusRoutes({ nodeName: NODE, views: () => c.views(), since: (k) => c.since(k) }),
+      reports: () => [controller!.health()],
+      extend: bgpStatusRoutes({ nodeName: NODE, views: () => controller!.views(), since: (k) => controller!.since(k) }),
     });
     controller.start();
   });
@@ -126,6 +128,7 @@ describe.skipIf(skipReason !== undefined)('agent BGP control plane against BIRD'
         spec: {
           transport: { peerPort: port },
           timers: { connectRetryTimeSeconds: 1, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 },
+          gracefulRestart: { enabled: true, restartTimeSeconds: 30 },
           families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { advertise: 'bgp' } } }],
         },
       },
@@ -197,6 +200,21 @@ describe.skipIf(skipReason !== undefined)('agent BGP control plane against BIRD'
     expect(await runRoutes('advertised', 'ipv4', 'unicast', { agent: [server!.url], output: 'text' }, routesOut.io)).toBe(0);
     expect(routesOut.out()).toContain(`${LB_IP}/32`);
     expect(routesOut.out()).toContain('[{Origin: i} {AsPath: 65001} {Nexthop: 192.0.2.1} {Communities: 65000:99} {LargeCommunity: [ 65000:1:1]}]');
+  });
+
+  test('agent restart with graceful restart: BIRD keeps the route meanwhile, the new agent takes the session over', async () => {
+    await controller!.stop();
+    // Stopped without NOTIFICATION: BIRD holds our routes as stale for the restart time.
+    const kept = await birdRoutes(tmp.dir, 'meshlb');
+    expect(kept.map((r) => r.prefix)).toContain(`${LB_IP}/32`);
+    controller = newController(new Registry());
+    controller.start();
+    await eventually(async () => {
+      expect(await birdProtocolState(tmp.dir, 'meshlb')).toContain('Established');
+      const r = (await birdRoutes(tmp.dir, 'meshlb')).find((x) => x.prefix === `${LB_IP}/32`);
+      expect(r?.communities).toEqual(['65000:99']);
+      expect(controller!.views()[0]?.peers[0]?.state).toBe('established');
+    }, 30_000);
   });
 
   test('deleting the service withdraws the route at BIRD', async () => {
