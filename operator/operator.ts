@@ -10,6 +10,7 @@ import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
 import { createLbIpamController } from '../lb-ipam/index.js';
 import { createEgressStatusController } from '../egress-gateway/status-controller.js';
+import { createBgpOperator } from '../bgp/operator/index.js';
 import { createIdentityController, type IdentityMetrics } from './identity/controller.js';
 import type { ClusterInfo } from './identity/reconcile.js';
 
@@ -57,6 +58,7 @@ export function createOperator(opts: OperatorOptions): Operator {
   let controller: Module | undefined;
   let lbIpam: Module | undefined;
   let egressStatus: Module | undefined;
+  let bgp: Module | undefined;
 
   const lead = async (signal: AbortSignal): Promise<void> => {
     leaderGauge.set(1);
@@ -68,7 +70,8 @@ export function createOperator(opts: OperatorOptions): Operator {
     lbIpam = l;
     // Losing the lease aborts `signal`, which stops the controllers and their informers.
     egressStatus = createEgressStatusController({ kc: opts.kc, registry: opts.registry, logger: log });
-    await Promise.all([c.start(signal), l.start(signal), egressStatus.start(signal)]);
+    bgp = createBgpOperator({ kc: opts.kc, registry: opts.registry, logger: log });
+    await Promise.all([c.start(signal), l.start(signal), egressStatus.start(signal), bgp.start(signal)]);
   };
 
   const elector: LeaderElector = createLeaderElector({
@@ -91,6 +94,8 @@ export function createOperator(opts: OperatorOptions): Operator {
       void l?.stop();
       void egressStatus?.stop();
       egressStatus = undefined;
+      void bgp?.stop();
+      bgp = undefined;
     },
   });
 
@@ -103,6 +108,7 @@ export function createOperator(opts: OperatorOptions): Operator {
       await c?.stop();
       await l?.stop();
       await egressStatus?.stop();
+      await bgp?.stop();
     },
     isLeader: () => elector.isLeader(),
     health(): HealthReport {
