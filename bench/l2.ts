@@ -90,7 +90,13 @@ async function seed(w: World, services: number): Promise<void> {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: `s${i}` }, ports: [{ port: 80 }] } };
     await must(createObject(w.kc, { group: '', version: 'v1', resource: 'services' }, svc), `service s${i}`);
     const ip = `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`;
-    await must(kubeRequest(w.kc, { method: 'PATCH', path: `/api/v1/namespaces/default/services/s${i}/status`, contentType: 'application/merge-patch+json', body: { status: { loadBalancer: { ingress: [{ ip }] } } } }), `status s${i}`);
+    // The sandbox's own service controller may write the object at the same moment: retry conflicts.
+    for (let attempt = 0; ; attempt++) {
+      const r = await kubeRequest(w.kc, { method: 'PATCH', path: `/api/v1/namespaces/default/services/s${i}/status`, contentType: 'application/merge-patch+json', body: { status: { loadBalancer: { ingress: [{ ip }] } } } });
+      if (r.ok) break;
+      if (attempt >= 10) throw new Error(`status s${i}: ${r.error.message}`);
+      await sleep(50);
+    }
   });
 }
 
