@@ -103,7 +103,8 @@ describe('npm start demo and the README walk-through', () => {
     expect(lbList).toMatch(/10\.2\.0\.21:80 \(\d+\) \(1\)/);
     expect(lbList).toMatch(/10\.2\.0\.22:80 \(\d+\) \(2\)/);
     expect(lbList).toMatch(/10\.1\.0\.21:80 \(\d+\) \([34]\)/);
-  });
+    // Eight child processes (node, kubectl) in a row: minutes on a loaded two-core machine.
+  }, 900_000);
 
   test('Ctrl-C stops everything and keeps the data for the next start', async () => {
     child!.kill('SIGINT');
