@@ -3,7 +3,7 @@
  * services on 3 nodes (in-process announcers on the memory backend against the sandbox API
  * server) with Cilium's default timings, next to Cilium's documented estimate (services /
  * renew deadline, per node); then failover times over repeated crashes of a lease holder with
- * short timings. Progress goes to stderr.
+ * short timings (6s/2s/500ms: Cilium's 3s/1s/200ms timed out under load here). Progress goes to stderr.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ const SERVICES = Number(process.env.BENCH_L2_SERVICES ?? 100);
 const NODES = 3;
 const WINDOW_S = Number(process.env.BENCH_L2_WINDOW_S ?? 60);
 const KILLS = Number(process.env.BENCH_L2_KILLS ?? 10);
-const SHORT: LeaseTiming = { leaseDurationMs: 3000, renewDeadlineMs: 1000, retryPeriodMs: 200 };
+const SHORT: LeaseTiming = { leaseDurationMs: 6000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -200,8 +200,9 @@ export async function run(): Promise<Record<string, unknown>> {
     await seed(w, SERVICES);
     log('lease traffic with default timings (15s/5s/2s)');
     const traffic = await leaseTraffic(w);
-    log('failover with 3s/1s/200ms');
-    const fail = await failover(w);
+    log('failover with 6s/2s/500ms');
+    // A failover failure must not hide the traffic numbers already measured.
+    const fail = await failover(w).catch((err: unknown) => ({ error: String(err) }));
     return { leaseTraffic: traffic, failover: fail };
   } finally {
     await w.close();
