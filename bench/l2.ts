@@ -163,6 +163,8 @@ async function failover(w: World): Promise<Record<string, number>> {
     for (const a of nodes) await a.start(abort.signal);
     await allHeld(nodes, SERVICES, 120_000);
     for (let k = 0; k < KILLS; k++) {
+      // A crashed holder may have held many leases: let every one find its new holder first.
+      await allHeld(nodes, SERVICES, 120_000);
       const svc = `default/s${k % SERVICES}`;
       const [victim] = heldBy(nodes, svc);
       if (victim === undefined) throw new Error(`${svc} has no holder`);
