@@ -24,7 +24,7 @@ async function walkthrough(dir: string): Promise<string[]> {
     .split('\n')
     .map((l) => l.replace(/\s+#.*$/, '').trim())
     .filter((l) => l !== '' && !l.startsWith('export '))
-    .map((l) => l.replaceAll('.sandbox', dir).replaceAll('npx meshlb', `node ${meshlbBin}`));
+    .map((l) => l.replaceAll('./.sandbox', dir).replaceAll('.sandbox', dir).replaceAll('npx meshlb', `node ${meshlbBin}`));
 }
 
 async function sh(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
