@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { getAgentJson } from '../lib/agent-client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { formatPeers, formatRoutes, peerJson, routeJson } from './cli-format.js';
 
@@ -45,21 +46,10 @@ async function agentUrls(f: BgpCliFlags): Promise<Result<string[]>> {
 }
 
 async function getJson<T>(base: string, path: string, schema: z.ZodType<T>): Promise<Result<T>> {
+  const body = await getAgentJson(base, path, 5_000);
+  if (!body.ok) return body;
   const url = new URL(path, base);
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  } catch (err) {
-    return fail(`cannot reach the agent at ${url.href}: ${(err as Error).message}`);
-  }
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    return fail(`agent at ${url.href} answered ${res.status} without JSON`);
-  }
-  if (!res.ok) return fail(`agent at ${url.href} answered ${res.status}: ${JSON.stringify(body)}`);
-  const parsed = schema.safeParse(body);
+  const parsed = schema.safeParse(body.value);
   return parsed.success ? ok(parsed.data) : fail(`agent at ${url.href} returned an unexpected body: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
 }
 

@@ -4,6 +4,7 @@
  * (`GET /v1/services`), encoded the way the agent would program it.
  */
 import { existsSync } from 'node:fs';
+import { getAgentJson } from '../lib/agent-client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { openMaps, readContents } from './apply.js';
 import { lbMapSpecs } from './lb-maps.js';
@@ -39,19 +40,6 @@ export function contentsFromAgentJson(body: unknown): Result<MapContents, string
 }
 
 export async function contentsFromAgent(url: string): Promise<Result<MapContents, string>> {
-  const target = new URL('/v1/services', url);
-  let res: Response;
-  try {
-    res = await fetch(target, { signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    return fail(`cannot reach the agent at ${target.href}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (!res.ok) return fail(`agent answered ${res.status} for ${target.href}`);
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    return fail(`agent at ${target.href} did not return JSON`);
-  }
-  return contentsFromAgentJson(body);
+  const body = await getAgentJson(url, '/v1/services');
+  return body.ok ? contentsFromAgentJson(body.value) : body;
 }

@@ -10,6 +10,7 @@ import { runBpftool } from '../datapath/pinned/bpftool.js';
 import { createPinnedBackend } from '../datapath/pinned/index.js';
 import { DEFAULT_BPF_ROOT } from '../datapath/pinned/root.js';
 import { pinPath } from '../datapath/pinned/spec.js';
+import { getAgentJson } from '../lib/agent-client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { egressListRows, formatEgressRows, rowsFromAgentJson, type EgressListRow } from './list.js';
 import { openEgressMap, readEgressMap } from './map.js';
@@ -47,21 +48,8 @@ export async function rowsFromPins(root: string): Promise<Result<EgressListRow[]
 }
 
 export async function rowsFromAgent(url: string): Promise<Result<EgressListRow[]>> {
-  const target = new URL('/v1/egress', url);
-  let res: Response;
-  try {
-    res = await fetch(target, { signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    return fail(`cannot reach the agent at ${target.href}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (!res.ok) return fail(`agent answered ${res.status} for ${target.href}`);
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    return fail(`agent at ${target.href} did not return JSON`);
-  }
-  return rowsFromAgentJson(body);
+  const body = await getAgentJson(url, '/v1/egress');
+  return body.ok ? rowsFromAgentJson(body.value) : body;
 }
 
 export async function runEgressList(flags: EgressListFlags, out: (text: string) => void, err: (text: string) => void): Promise<number> {
