@@ -27,7 +27,7 @@ export interface Lan {
    * second). Asynchronous: the API server of the test runs in this process and must not stall.
    */
   arping(ip: string, count: number): Promise<string[]>;
-  neighbour(ip: string): string | undefined;
+  neighbour(ip: string): Promise<string | undefined>;
   plantNeighbour(ip: string, mac: string): void;
   cleanup(): void;
 }
@@ -74,8 +74,11 @@ export function createLan(nodes: number): Lan {
       });
       return [...stdout.matchAll(/reply from (\S+) \[([0-9A-Fa-f:]+)\]/g)].filter((m) => m[1] === ip).map((m) => m[2]!.toLowerCase());
     },
-    neighbour(ip) {
-      const out = sh('ip', ['-j', '-n', client, 'neigh', 'show', 'to', ip, 'dev', 'c0']);
+    async neighbour(ip) {
+      // Polled every few ms while the test's in-process API server must keep answering.
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('ip', ['-j', '-n', client, 'neigh', 'show', 'to', ip, 'dev', 'c0'], (err, stdout) => (err ? reject(err) : resolve(String(stdout))));
+      });
       const entries = JSON.parse(out || '[]') as { dst: string; lladdr?: string }[];
       return entries.find((n) => n.dst === ip)?.lladdr?.toLowerCase();
     },
