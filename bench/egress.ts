@@ -8,26 +8,21 @@
  *   bpffs mount, map size raised), next to raw writes on the same backend kind; and API event
  *   (a pod's IP appearing in its status) → map entry present, read from the map.
  */
+import { startBenchApi } from './api-world.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { createCA, issueCertificate } from '../certs/index.js';
 import type { MapBackend } from '../datapath/maps.js';
 import { createPinnedBackend } from '../datapath/pinned/index.js';
 import { createEgressAgent } from '../egress-gateway/controller.js';
 import { EGRESS_POLICIES } from '../egress-gateway/sources.js';
 import { createObject, patchStatus } from '../k8s/patch.js';
 import { coreResource } from '../k8s/resource.js';
-import { connectKv } from '../kvstore/etcd.js';
 import { silentLogger } from '../lib/log.js';
-import { crdDir } from '../lib/repo.js';
-import { startApiServer } from '../sandbox/apiserver/server.js';
-import { startEtcd } from '../sandbox/etcd/index.js';
 import { egressPolicyKey, egressPolicyValue } from '../datapath/layouts/egress.js';
 import { createMemoryBackend } from '../datapath/memory-backend.js';
 import { decide, type EgressPod, type Inputs } from '../egress-gateway/desired.js';
@@ -120,30 +115,7 @@ interface World {
 }
 
 async function startWorld(): Promise<World> {
-  const dir = await mkdtemp(join(tmpdir(), 'meshlb-bench-egress-'));
-  const etcd = await startEtcd({ dataDir: join(dir, 'etcd') });
-  if (!etcd.ok) throw new Error(etcd.error.message);
-  const kv = connectKv({ endpoints: etcd.value.clientUrls }, silentLogger);
-  const ca = await createCA({ commonName: 'bench-ca', validityDays: 1 });
-  const leaf = await issueCertificate(ca, { commonName: 'apiserver', ipAddresses: ['127.0.0.1'], usages: ['server'], validityDays: 1 });
-  const server = await startApiServer({ kv, tls: { cert: leaf.certPem, key: leaf.keyPem }, token: 'bench', logger: silentLogger, crdDir });
-  if (!server.ok) throw new Error(server.error);
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'b', server: server.value.url, caData: Buffer.from(ca.certPem).toString('base64') }],
-    users: [{ name: 'b', token: 'bench' }],
-    contexts: [{ name: 'b', cluster: 'b', user: 'b' }],
-    currentContext: 'b',
-  });
-  return {
-    kc,
-    async stop() {
-      await server.value.stop();
-      await kv.close();
-      await etcd.value.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return startBenchApi('egress');
 }
 
 async function must(what: string, r: Promise<{ ok: boolean; error?: { message: string } }>): Promise<void> {

@@ -5,22 +5,17 @@
  * renew deadline, per node); then failover times over repeated crashes of a lease holder with
  * short timings (6s/2s/500ms: Cilium's 3s/1s/200ms timed out under load here). Progress goes to stderr.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { startBenchApi } from './api-world.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { createCA, issueCertificate } from '../certs/index.js';
 import { createMemoryBackend } from '../datapath/memory-backend.js';
 import { createObject } from '../k8s/patch.js';
 import { kubeRequest } from '../k8s/request.js';
-import { connectKv } from '../kvstore/etcd.js';
 import { createL2Announcer, type L2Announcer } from '../l2-announcer/controller.js';
 import { DEFAULT_LEASE_TIMING, type LeaseTiming } from '../l2-announcer/lease-core.js';
 import { silentLogger } from '../lib/log.js';
-import { crdDir } from '../lib/repo.js';
-import { startApiServer } from '../sandbox/apiserver/server.js';
-import { startEtcd } from '../sandbox/etcd/index.js';
 import { percentile, runConcurrently } from './util.js';
 
 const SERVICES = Number(process.env.BENCH_L2_SERVICES ?? 100);
@@ -39,37 +34,14 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const dir = mkdtempSync(join(tmpdir(), 'meshlb-bench-l2-'));
-  const etcd = await startEtcd({ dataDir: join(dir, 'etcd') });
-  if (!etcd.ok) throw new Error(etcd.error.message);
-  const kv = connectKv({ endpoints: etcd.value.clientUrls }, silentLogger);
-  const ca = await createCA({ commonName: 'bench-ca', validityDays: 1 });
-  const leaf = await issueCertificate(ca, { commonName: 'apiserver', ipAddresses: ['127.0.0.1'], usages: ['server'], validityDays: 1 });
-  const server = await startApiServer({ kv, tls: { cert: leaf.certPem, key: leaf.keyPem }, token: 'bench', logger: silentLogger, crdDir });
-  if (!server.ok) throw new Error(server.error);
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'b', server: server.value.url, caData: Buffer.from(ca.certPem).toString('base64') }],
-    users: [{ name: 'b', token: 'bench' }],
-    contexts: [{ name: 'b', cluster: 'b', user: 'b' }],
-    currentContext: 'b',
-  });
+  const api = await startBenchApi('l2');
   // The announcers read their devices from a directory shaped like /sys/class/net.
-  const sys = join(dir, 'sys');
+  const sys = join(api.dir, 'sys');
   mkdirSync(join(sys, 'eth0'), { recursive: true });
   writeFileSync(join(sys, 'eth0', 'ifindex'), '2\n');
   writeFileSync(join(sys, 'eth0', 'operstate'), 'up\n');
   writeFileSync(join(sys, 'eth0', 'type'), '1\n');
-  return {
-    kc,
-    sys,
-    async close() {
-      await server.value.stop();
-      await kv.close();
-      await etcd.value.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { kc: api.kc, sys, close: () => api.stop() };
 }
 
 async function must(r: Promise<{ ok: boolean; error?: { message: string } }>, what: string): Promise<void> {

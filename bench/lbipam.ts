@@ -3,18 +3,13 @@
  * the sandbox API server (services created → every one has an address), and the memory a /64
  * pool with 10,000 allocations takes. Progress goes to stderr.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startBenchApi } from './api-world.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { createCA, issueCertificate } from '../certs/index.js';
 import { createObject } from '../k8s/patch.js';
 import { kubeRequest } from '../k8s/request.js';
 import { collectionPath, coreResource } from '../k8s/resource.js';
-import { connectKv } from '../kvstore/etcd.js';
 import { RangeAllocator } from '../lb-ipam/allocator.js';
 import { LB_IP_POOLS } from '../lb-ipam/controller.js';
 import { decide, DEFAULT_OPTIONS } from '../lb-ipam/desired.js';
@@ -22,9 +17,6 @@ import { createLbIpamController } from '../lb-ipam/index.js';
 import { poolFromObject, serviceFromObject, type Service } from '../lb-ipam/inputs.js';
 import { parseBlock } from '../lb-ipam/ranges.js';
 import { silentLogger } from '../lib/log.js';
-import { crdDir } from '../lib/repo.js';
-import { startApiServer } from '../sandbox/apiserver/server.js';
-import { startEtcd } from '../sandbox/etcd/index.js';
 import { runConcurrently } from './util.js';
 
 const SERVICES = 10_000;
@@ -89,22 +81,9 @@ function memory(): { allocatorMiB: number; decideStateMiB: number } {
 }
 
 async function endToEnd(): Promise<Record<string, number>> {
-  const dir = await mkdtemp(join(tmpdir(), 'meshlb-bench-lbipam-'));
-  const etcd = await startEtcd({ dataDir: join(dir, 'etcd') });
-  if (!etcd.ok) throw new Error(etcd.error.message);
-  const kv = connectKv({ endpoints: etcd.value.clientUrls }, silentLogger);
-  const ca = await createCA({ commonName: 'bench-ca', validityDays: 1 });
-  const leaf = await issueCertificate(ca, { commonName: 'apiserver', ipAddresses: ['127.0.0.1'], usages: ['server'], validityDays: 1 });
-  const server = await startApiServer({ kv, tls: { cert: leaf.certPem, key: leaf.keyPem }, token: 'bench', logger: silentLogger, crdDir });
-  if (!server.ok) throw new Error(server.error);
+  const api = await startBenchApi('lbipam');
+  const kc = api.kc;
   const abort = new AbortController();
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'b', server: server.value.url, caData: Buffer.from(ca.certPem).toString('base64') }],
-    users: [{ name: 'b', token: 'bench' }],
-    contexts: [{ name: 'b', cluster: 'b', user: 'b' }],
-    currentContext: 'b',
-  });
   const controller = createLbIpamController({ kc, registry: new Registry(), logger: silentLogger });
   try {
     const pool = await createObject(kc, LB_IP_POOLS, { apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', metadata: { name: 'bench' }, spec: { blocks: [{ cidr: '10.64.0.0/16' }, { cidr: '2001:db8::/64' }] } });
@@ -142,10 +121,7 @@ async function endToEnd(): Promise<Record<string, number>> {
   } finally {
     await controller.stop();
     abort.abort();
-    await server.value.stop();
-    await kv.close();
-    await etcd.value.stop();
-    await rm(dir, { recursive: true, force: true });
+    await api.stop();
   }
 }
 
