@@ -6,7 +6,7 @@ import { createReconcileLoop, type RunResult } from './reconcile-loop.js';
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-function loopWith(results: (RunResult | Error)[], extra: { debounceMs?: number } = {}) {
+function loopWith(results: (RunResult | Error)[], extra: { debounceMs?: number; canRun?: () => boolean } = {}) {
   const calls: number[] = [];
   const outcomes: string[] = [];
   let release: (() => void) | undefined;
@@ -18,6 +18,7 @@ function loopWith(results: (RunResult | Error)[], extra: { debounceMs?: number }
     retry: { initialMs: 100, maxMs: 400, jitter: 0 },
     random: () => 0,
     onRunDone: (o) => outcomes.push(o),
+    ...(extra.canRun ? { canRun: extra.canRun } : {}),
     run: async () => {
       calls.push(Date.now());
       if (block) await new Promise<void>((r) => (release = r));
@@ -113,5 +114,43 @@ describe('reconcile loop', () => {
     loop.kick(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(calls).toHaveLength(0);
+  });
+
+  test('while the gate is shut a due run is skipped without counting, reporting or clearing the last error', async () => {
+    let open = true;
+    const { loop, calls, outcomes } = loopWith([fail('write failed', false)], { debounceMs: 0, canRun: () => open });
+    loop.start();
+    loop.kick(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loop.lastError).toBe('write failed');
+    open = false;
+    loop.kick(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls).toHaveLength(1);
+    expect(outcomes).toEqual(['failed']);
+    expect(loop.runs).toBe(1);
+    expect(loop.lastError).toBe('write failed');
+    open = true;
+    loop.kick(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toHaveLength(2);
+    expect(outcomes).toEqual(['failed', 'clean']);
+    expect(loop.lastError).toBeUndefined();
+  });
+
+  test('a retry that falls due while the gate is shut waits for the next kick', async () => {
+    let open = true;
+    const { loop, calls } = loopWith([fail('a', true)], { debounceMs: 0, canRun: () => open });
+    loop.start();
+    loop.kick(0);
+    await vi.advanceTimersByTimeAsync(0);
+    open = false;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls).toHaveLength(1);
+    open = true;
+    loop.kick(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toHaveLength(2);
+    expect(loop.lastError).toBeUndefined();
   });
 });

@@ -18,6 +18,11 @@ export interface ReconcileLoopOptions {
   readonly name: string;
   readonly logger: Logger;
   readonly run: () => Promise<RunResult>;
+  /**
+   * While this says no (say, until every informer has listed) a due run is skipped: not
+   * counted, no onRunDone, lastError kept, no retry. Whoever opens the gate kicks.
+   */
+  readonly canRun?: () => boolean;
   /** Coalesces bursts of kicks into one run. */
   readonly debounceMs?: number;
   readonly retry?: BackoffPolicy;
@@ -33,7 +38,7 @@ export interface ReconcileLoop {
   start(): void;
   /** Cancels pending runs and waits for the one in flight. */
   stop(): Promise<void>;
-  /** Completed runs, clean or not. */
+  /** Completed runs, clean or not (skipped ones do not count). */
   readonly runs: number;
   /** Why the last run was not clean; undefined after a clean one. */
   readonly lastError: string | undefined;
@@ -55,6 +60,7 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
   let lastError: string | undefined;
 
   const once = async (): Promise<void> => {
+    if (opts.canRun && !opts.canRun()) return;
     const started = performance.now();
     let outcome: RunOutcome;
     let result: RunResult;
