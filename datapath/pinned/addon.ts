@@ -14,8 +14,15 @@ export interface BpfAddon {
   get(path: string): number;
   /** Fills out[0..4] with type, key size, value size, max entries, flags. */
   info(fd: number, out: Buffer): number;
-  /** Returns how many entries were written; fewer than given means lastErrno() says why. */
+  /**
+   * Returns how many entries were written, in order; fewer than given means lastErrno() says
+   * why. Uses the kernel's batch command, one syscall per entry where the kernel refuses it.
+   */
   update(fd: number, keys: Buffer, values: Buffer, keySize: number, valueSize: number): number;
+  /** Like update, always one syscall per entry (the baseline the bench compares batches with). */
+  updateEach(fd: number, keys: Buffer, values: Buffer, keySize: number, valueSize: number): number;
+  /** How many batch calls the kernel refused so far (each then went one syscall per entry). */
+  batchRefusals(): number;
   remove(fd: number, keys: Buffer, keySize: number): number;
   /** 1 found (value filled), 0 absent. */
   lookup(fd: number, key: Buffer, valueOut: Buffer): number;
