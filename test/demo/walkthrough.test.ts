@@ -2,7 +2,12 @@
  * `npm start`'s path and the README walk-through: `sandbox up --demo` in the foreground (as
  * npm start runs it) until it prints the summary, then every command of the README's
  * "In a second terminal" block, taken from README.md itself so the two cannot drift apart,
- * then Ctrl-C (SIGINT) and a clean exit.
+ * then `meshlb sandbox demo` (seeding again is harmless) and the status page of `meshlb ui` in
+ * a real browser, then Ctrl-C (SIGINT) and a clean exit.
+ *
+ * One demo sandbox serves all of it: bringing up a second two-cluster sandbox only for the
+ * status page cost CI a minute and a half. The screenshot is kept only with
+ * MESHLB_KEEP_ARTIFACTS=1, so runs leave nothing behind.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,8 +17,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { meshlbBin, repoRoot } from '../../lib/repo.js';
+import { chromiumMissing, expectDemoOnPage, expectSelfRefresh, openStatusPage, type StatusPage } from './status-page.js';
 
 const run = promisify(execFile);
+if (chromiumMissing) console.log(`test/demo: status page checks skipped: ${chromiumMissing}`);
 
 /** The walk-through commands, one per line, comments dropped, pointed at `dir`. */
 async function walkthrough(dir: string): Promise<string[]> {
@@ -37,7 +44,7 @@ async function sh(command: string, env: NodeJS.ProcessEnv): Promise<{ code: numb
   }
 }
 
-describe('npm start demo and the README walk-through', () => {
+describe('npm start demo, the README walk-through and the status page', () => {
   let dir = '';
   let child: ChildProcess | undefined;
   let output = '';
@@ -105,6 +112,36 @@ describe('npm start demo and the README walk-through', () => {
     expect(lbList).toMatch(/10\.1\.0\.21:80 \(\d+\) \([34]\)/);
     // Eight child processes (node, kubectl) in a row: minutes on a loaded two-core machine.
   }, 900_000);
+
+  test('sandbox demo seeds the running sandbox again without harm and prints the same status', { timeout: 600_000 }, async () => {
+    const r = await sh(`node ${meshlbBin} sandbox demo --dir ${dir}`, process.env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('  c1 (id 1): c2 connected');
+    expect(r.stdout).toContain('  default/rebel-base as seen in c2: c1: 10.1.0.21 10.1.0.22 | c2: 10.2.0.21* 10.2.0.22*');
+  });
+
+  describe.skipIf(chromiumMissing !== undefined)('status page of meshlb ui in headless chromium', () => {
+    let page: StatusPage | undefined;
+    let artifacts = '';
+
+    beforeAll(async () => {
+      artifacts = await mkdtemp(join(tmpdir(), 'meshlb-ui-'));
+      page = await openStatusPage(dir);
+    }, 300_000);
+
+    afterAll(async () => {
+      await page?.close();
+      if (process.env.MESHLB_KEEP_ARTIFACTS !== '1' && artifacts) await rm(artifacts, { recursive: true, force: true });
+    }, 60_000);
+
+    test('shows the connected mesh, rebel-base per cluster with affinity, the pool and the feature sections', async () => {
+      await expectDemoOnPage(page!, artifacts);
+    });
+
+    test('refreshes itself', async () => {
+      await expectSelfRefresh(page!);
+    });
+  });
 
   test('Ctrl-C stops everything and keeps the data for the next start', async () => {
     child!.kill('SIGINT');
