@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { silentLogger } from '../lib/log.js';
 import { fail, ok } from '../lib/result.js';
-import { createReconcileLoop, type RunResult } from './reconcile-loop.js';
+import { createReconcileLoop, runLimited, type RunResult } from './reconcile-loop.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -152,5 +152,29 @@ describe('reconcile loop', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(calls).toHaveLength(2);
     expect(loop.lastError).toBeUndefined();
+  });
+});
+
+describe('runLimited', () => {
+  test('runs every task, never more than the limit at once', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const done: number[] = [];
+    const tasks = Array.from({ length: 7 }, (_, i) => async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 10 * (i % 3)));
+      inFlight--;
+      done.push(i);
+    });
+    const all = runLimited(tasks, 3);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await all;
+    expect(peak).toBe(3);
+    expect([...done].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  test('no tasks is done at once', async () => {
+    await expect(runLimited([], 4)).resolves.toBeUndefined();
   });
 });

@@ -140,3 +140,12 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
     },
   };
 }
+
+/** Runs a run's writes with at most `limit` in flight, so one run does not flood the API server. */
+export async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}

@@ -11,9 +11,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createInformer, type Informer } from '../k8s/informer.js';
 import type { ObjectLike } from '../k8s/informer-core.js';
 import { patchStatus } from '../k8s/patch.js';
+import { createReconcileLoop, runLimited, type RunResult } from '../k8s/reconcile-loop.js';
 import { coreResource, type ResourceType } from '../k8s/resource.js';
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
+import { fail, ok } from '../lib/result.js';
 import { CONDITION_SATISFIED, decide, DEFAULT_OPTIONS, POOL_CONDITION_TYPES, type Options, type Outcome } from './desired.js';
 import { poolFromObject, serviceFromObject, type Pool, type Service } from './inputs.js';
 import type { LbIpamMetrics } from './metrics.js';
@@ -41,8 +43,6 @@ interface Overlay {
   readonly status: Record<string, unknown>;
 }
 
-const RETRY_MS = 1_000;
-
 function keyOf(o: K8sObject): string {
   const m = o.metadata as { name?: string; namespace?: string };
   return m.namespace ? `${m.namespace}/${m.name}` : (m.name ?? '');
@@ -58,61 +58,28 @@ function notOlder(rv: string, than: string): boolean {
   return rv === than;
 }
 
-async function runPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) await tasks[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-}
-
 export function createLbIpamController(opts: LbIpamControllerOptions): Module {
   const log = opts.logger.child({ controller: 'lb-ipam' });
   const { kc, metrics } = opts;
   const options: Options = { ...DEFAULT_OPTIONS, ...opts.options };
-  const debounceMs = opts.debounceMs ?? 50;
   const concurrency = opts.writeConcurrency ?? 16;
   const now = opts.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
   const overlays = new Map<string, Overlay>();
   let reported = new Set<string>();
   let stopped = true;
-  let rounds = 0;
   let writes = 0;
-  let lastError: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let signal: AbortSignal = AbortSignal.abort();
-
-  const kick = (delay = debounceMs): void => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = round().finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          kick();
-        }
-      });
-    }, delay);
-  };
 
   const informer = (name: string, resource: ResourceType, prefix: string): Informer<K8sObject> => {
     const changed = (o: K8sObject): void => {
       const key = prefix + keyOf(o);
       const ov = overlays.get(key);
       if (ov && notOlder(rvOf(o), ov.resourceVersion)) overlays.delete(key);
-      kick();
+      loop.kick();
     };
     const deleted = (o: K8sObject): void => {
       overlays.delete(prefix + keyOf(o));
-      kick();
+      loop.kick();
     };
     return createInformer<K8sObject>({ kc, resource, name, logger: log, onAdd: changed, onUpdate: changed, onDelete: deleted });
   };
@@ -172,33 +139,34 @@ export function createLbIpamController(opts: LbIpamControllerOptions): Module {
     metrics.unsatisfiedServices.set(unsatisfied);
   };
 
-  const write = async (key: string, ref: Parameters<typeof patchStatus>[1], body: Record<string, unknown>, current: K8sObject): Promise<boolean> => {
-    if (signal.aborted) return false;
+  /** Undefined when written (or nothing to write any more); otherwise why not. */
+  const write = async (key: string, ref: Parameters<typeof patchStatus>[1], body: Record<string, unknown>, current: K8sObject): Promise<string | undefined> => {
+    if (signal.aborted) return 'stopped';
     const r = await patchStatus<K8sObject>(kc, ref, body, { fieldManager: FIELD_MANAGER });
     if (r.ok) {
       writes++;
       // The reply is the object as stored after the patch: exactly what the cache will show.
       overlays.set(key, { resourceVersion: rvOf(r.value), status: (r.value.status as Record<string, unknown> | undefined) ?? current.status as Record<string, unknown> ?? {} });
-      return true;
+      return undefined;
     }
     // A service deleted meanwhile needs nothing; the informer will tell us.
-    if (r.error.kind === 'not_found') return true;
-    lastError = `status of ${ref.namespace ? ref.namespace + '/' : ''}${ref.name}: ${r.error.message}`;
+    if (r.error.kind === 'not_found') return undefined;
     log.warn('status write failed, will retry', { object: key, kind: r.error.kind, error: r.error.message });
     metrics.errors.inc({ reason: `api_${r.error.kind}` });
-    return false;
+    return `status of ${ref.namespace ? ref.namespace + '/' : ''}${ref.name}: ${r.error.message}`;
   };
 
-  const apply = async (out: Outcome): Promise<boolean> => {
+  /** The last write failure of the run (what health reports), or undefined when all went through. */
+  const apply = async (out: Outcome): Promise<string | undefined> => {
     const at = now();
     const tasks: (() => Promise<void>)[] = [];
-    let clean = true;
+    let failure: string | undefined;
     for (const o of pools.cache().values()) {
       const current = withOverlay('pool:', o);
       const desired = out.pools.get(keyOf(o));
       const conds = ((current.status as { conditions?: unknown[] } | undefined)?.conditions) ?? [];
       const body = desired && poolStatusPatch(conds, desired, POOL_CONDITION_TYPES, at);
-      if (body) tasks.push(async () => void (clean = (await write(`pool:${keyOf(o)}`, { ...LB_IP_POOLS, name: keyOf(o) }, body, current)) && clean));
+      if (body) tasks.push(async () => void (failure = (await write(`pool:${keyOf(o)}`, { ...LB_IP_POOLS, name: keyOf(o) }, body, current)) ?? failure));
     }
     for (const o of services.cache().values()) {
       const key = keyOf(o);
@@ -208,32 +176,36 @@ export function createLbIpamController(opts: LbIpamControllerOptions): Module {
       if (!svc) continue;
       const body = serviceStatusPatch(svc.ingress, svc.conditions, desired, CONDITION_SATISFIED, at);
       const [namespace, name] = [svc.namespace, svc.name];
-      if (body) tasks.push(async () => void (clean = (await write(`svc:${key}`, { ...coreResource('services'), namespace, name }, body, withOverlay('svc:', o))) && clean));
+      if (body) tasks.push(async () => void (failure = (await write(`svc:${key}`, { ...coreResource('services'), namespace, name }, body, withOverlay('svc:', o))) ?? failure));
     }
-    await runPool(tasks, concurrency);
-    return clean;
+    await runLimited(tasks, concurrency);
+    return failure;
   };
 
-  const round = async (): Promise<void> => {
-    // Deciding from a partial cache would hand out addresses that are taken but not listed yet.
-    if (stopped || signal.aborted || !informers.every((i) => i.synced)) return;
+  const run = async (): Promise<RunResult> => {
     const inputs = readInputs();
     report(inputs.pools, inputs.services);
     const out = decide({ ...inputs, options });
     updateGauges(out);
-    const clean = await apply(out);
-    rounds++;
-    if (clean) lastError = undefined;
-    else if (!stopped) setTimeout(() => kick(0), RETRY_MS).unref();
+    const failure = await apply(out);
+    return failure === undefined ? ok(undefined) : fail(failure, true);
   };
+
+  const loop = createReconcileLoop({
+    name: 'lb-ipam',
+    logger: log,
+    run,
+    // Deciding from a partial cache would hand out addresses that are taken but not listed yet.
+    canRun: () => !signal.aborted && informers.every((i) => i.synced),
+    debounceMs: opts.debounceMs ?? 50,
+  });
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    clearTimeout(timer);
-    timer = undefined;
+    const runDone = loop.stop();
     await Promise.all(informers.map((i) => i.stop()));
-    await running;
+    await runDone;
   };
 
   return {
@@ -242,11 +214,12 @@ export function createLbIpamController(opts: LbIpamControllerOptions): Module {
       stopped = false;
       signal = parent;
       parent.addEventListener('abort', () => void stop(), { once: true });
+      loop.start();
       await Promise.all(informers.map((i) => i.start(parent)));
       await Promise.all(informers.map((i) => i.whenSynced())).catch(() => undefined);
       if (stopped) return;
       log.info('informers synced, allocating', { pools: pools.cache().size, services: services.cache().size });
-      kick(0);
+      loop.kick(0);
     },
     stop,
     health(): HealthReport {
@@ -254,9 +227,9 @@ export function createLbIpamController(opts: LbIpamControllerOptions): Module {
       return {
         name: 'lb-ipam',
         healthy: true,
-        ready: !stopped && synced && rounds > 0,
-        ...(lastError ? { message: lastError } : {}),
-        details: { rounds, writes, pools: pools.cache().size, services: services.cache().size },
+        ready: !stopped && synced && loop.runs > 0,
+        ...(loop.lastError ? { message: loop.lastError } : {}),
+        details: { rounds: loop.runs, writes, pools: pools.cache().size, services: services.cache().size },
       };
     },
   };
