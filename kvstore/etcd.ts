@@ -21,6 +21,7 @@ import type {
   TxnOutcome,
 } from './types.js';
 import type { KvLease, KvListPage, KvWatch, KvWatchHandlers } from './types.js';
+import { BulkTxnChannel } from './bulk-txn.js';
 import { startWatch } from './watch.js';
 import type { OpenStream, WireLeaseKeepAliveResponse, WireWatchCreate, WireWatchResponse } from './wire.js';
 
@@ -34,28 +35,33 @@ export function connectKv(
   return new EtcdKv(opts, log);
 }
 
-function etcdOptions(opts: KvConnectOptions, timeoutMs: number): IOptions {
+/** The TLS material, read once and shared by the etcd3 client and the bulk write channel. */
+function tlsMaterial(opts: KvConnectOptions): { ca: Buffer; cert?: Buffer; key?: Buffer } | undefined {
   const tls = opts.tls;
   const file = (path: string | undefined, inline: Buffer | undefined): Buffer | undefined =>
     inline ?? (path !== undefined ? readFileSync(path) : undefined);
   const ca = tls ? file(tls.caFile, tls.ca) : undefined;
-  // Each attempt gets a share of the deadline, so that a member that accepts the call but never
-  // answers (killed mid-call, partitioned) leaves time to retry on another one.
+  if (!ca) return undefined;
+  const cert = file(tls?.certFile, tls?.cert);
+  const key = file(tls?.keyFile, tls?.key);
+  return { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+// Each attempt gets a share of the deadline, so that a member that accepts the call but never
+// answers (killed mid-call, partitioned) leaves time to retry on another one.
+function attemptMs(opts: KvConnectOptions, timeoutMs: number): number {
+  return Math.max(250, Math.floor(timeoutMs / Math.max(2, opts.endpoints.length)));
+}
+
+function etcdOptions(opts: KvConnectOptions, timeoutMs: number): IOptions {
+  const tls = tlsMaterial(opts);
   const attempts = Math.max(2, opts.endpoints.length);
-  const attemptMs = Math.max(250, Math.floor(timeoutMs / attempts));
+  const perAttemptMs = attemptMs(opts, timeoutMs);
   return {
     hosts: [...opts.endpoints],
-    ...(ca
-      ? {
-          credentials: {
-            rootCertificate: ca,
-            certChain: file(tls?.certFile, tls?.cert),
-            privateKey: file(tls?.keyFile, tls?.key),
-          },
-        }
-      : {}),
+    ...(tls ? { credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key } } : {}),
     // Streams (watch, keepalive) live for long; only unary calls get a deadline.
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + attemptMs) }),
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + perAttemptMs) }),
     faultHandling: {
       // A dead member is skipped for a short while, then tried again: long enough to route
       // around it in a cluster, short enough that a restarted single etcd is used promptly.
@@ -71,6 +77,8 @@ function etcdOptions(opts: KvConnectOptions, timeoutMs: number): IOptions {
 
 class EtcdKv implements KvClient {
   private readonly client: Etcd3;
+  /** applyBatched's own channel: pre-encoded transactions, no per-op objects (bulk-txn.ts). */
+  private readonly bulk: BulkTxnChannel;
   private readonly timeoutMs: number;
   private readonly watches = new Set<KvWatch>();
   private readonly leases = new Set<KeptLease>();
@@ -81,6 +89,8 @@ class EtcdKv implements KvClient {
   ) {
     this.timeoutMs = opts.callTimeoutMs ?? defaultCallTimeoutMs;
     this.client = new Etcd3(etcdOptions(opts, this.timeoutMs));
+    const tls = tlsMaterial(opts);
+    this.bulk = new BulkTxnChannel({ endpoints: opts.endpoints, attemptMs: attemptMs(opts, this.timeoutMs), ...(tls ? { tls } : {}) });
   }
 
   /** Runs one call with the deadline; failures become KvErrors, never exceptions. */
@@ -196,11 +206,9 @@ class EtcdKv implements KvClient {
     const worker = async (): Promise<void> => {
       while (failure === undefined && next < batches.length) {
         const batch = batches[next++] as TxnOp[];
-        const r = await this.call('batched txn', () =>
-          this.client.kv.txn({ success: batch.map(toRequestOp) }),
-        );
+        const r = await this.bulk.txn(batch);
         if (!r.ok) failure ??= r;
-        else revision = Math.max(revision, Number(r.value.header.revision));
+        else revision = Math.max(revision, r.value.revision);
       }
     };
     await Promise.all(Array.from({ length: Math.min(batchesInFlight, batches.length) }, worker));
@@ -271,6 +279,7 @@ class EtcdKv implements KvClient {
     for (const l of this.leases) l.stop();
     this.leases.clear();
     this.client.close();
+    this.bulk.close();
   }
 }
 

@@ -105,6 +105,9 @@ describe('after etcdinit', () => {
     expect(await remote.put('elsewhere', 'x')).toMatchObject(denied);
     expect(await remote.delete('cilium/state/nodes/v1/c1/n1')).toMatchObject(denied);
     expect(await remote.txn([], [{ op: 'deletePrefix', prefix: 'cilium/' }])).toMatchObject(denied);
+    // The bulk write path (its own gRPC channel) is refused the same way, and not retried.
+    expect(await remote.applyBatched([{ op: 'put', key: 'cilium/state/nodes/v1/c1/n3', value: '{}' }])).toMatchObject({ ...denied, retry: false });
+    expect(await remote.applyBatched([{ op: 'delete', key: 'cilium/state/nodes/v1/c1/n1' }])).toMatchObject(denied);
     expect(await remote.grantLease(10).then(async (l) => (l.ok ? (await remote.put('cilium/state/x', 'y', { lease: l.value.id })) : l))).toMatchObject({ ok: false });
     const admin = client('admin');
     expect(must(await admin.get('cilium/state/nodes/v1/c1/n1'))?.value.toString()).toBe('{}');

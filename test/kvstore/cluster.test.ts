@@ -31,6 +31,9 @@ test('with one of three members killed, reads and writes keep working; the membe
   await expect.poll(() => cluster.crashedMembers().length).toBe(1);
 
   for (let i = 0; i < 30; i++) must(await kv.put(`cl/during/${i}`, String(i)));
+  // Bulk writes (their own channel, first member first) move on to a live member.
+  must(await kv.applyBatched(Array.from({ length: 300 }, (_, i) => ({ op: 'put' as const, key: `cl/bulk/${i}`, value: String(i) })), { batchSize: 50 }));
+  expect(must(await kv.count('cl/bulk/')).count).toBe(300);
   expect(must(await kv.get('cl/before'))?.value.toString()).toBe('1');
   expect(must(await kv.count('cl/during/')).count).toBe(30);
 

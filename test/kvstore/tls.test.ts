@@ -69,7 +69,10 @@ describe('etcd with TLS and client-certificate auth', () => {
       await w.ready;
       must(await kv.put('tls/a', 'secure'));
       expect(must(await kv.get('tls/a'))?.value.toString()).toBe('secure');
-      await expect.poll(() => seen).toEqual(['tls/a']);
+      // applyBatched goes over its own gRPC channel with the same certificates.
+      must(await kv.applyBatched([{ op: 'put', key: 'tls/b', value: 'bulk' }, { op: 'put', key: 'tls/c', value: 'bulk' }]));
+      expect(must(await kv.get('tls/c'))?.value.toString()).toBe('bulk');
+      await expect.poll(() => seen).toEqual(['tls/a', 'tls/b', 'tls/c']);
     } finally {
       await w.cancel();
     }
@@ -98,5 +101,7 @@ describe('etcd with TLS and client-certificate auth', () => {
       expect(r.retry).toBe(retry);
       expect(r.error.message).toMatch(/^etcd get: /);
     }
+    const bulk = await kv.applyBatched([{ op: 'put', key: 'tls/refused', value: 'x' }]);
+    expect(bulk).toMatchObject({ ok: false, retry, error: { kind } });
   });
 });
