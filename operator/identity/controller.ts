@@ -11,11 +11,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Counter } from 'prom-client';
 import { createInformer, type Informer } from '../../k8s/informer.js';
 import type { ObjectLike } from '../../k8s/informer-core.js';
+import { createReconcileLoop, runLimited, type RunResult } from '../../k8s/reconcile-loop.js';
 import { coreResource, type ObjectRef } from '../../k8s/resource.js';
 import type { KubeError } from '../../k8s/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { HealthReport, Module } from '../../lib/module.js';
-import type { Result } from '../../lib/result.js';
+import { fail, ok, type Result } from '../../lib/result.js';
 import { reconcile, type ClusterInfo, type ReconcileError, type ReconcilePlan } from './reconcile.js';
 import { CILIUM_ENDPOINTS, CILIUM_IDENTITIES, createIdentity, deleteIfPresent, writeEndpoint, type WriteOutcome } from './writer.js';
 
@@ -40,26 +41,14 @@ export interface IdentityControllerOptions {
 
 type K8sObject = ObjectLike & Record<string, unknown>;
 
-const RETRY_MS = 1_000;
-
 function keyOf(o: K8sObject): string {
   const m = o.metadata as { name?: string; namespace?: string };
   return m.namespace ? `${m.namespace}/${m.name}` : (m.name ?? '');
 }
 
-/** Runs `tasks` with at most `limit` in flight. */
-async function pool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) await tasks[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-}
-
 export function createIdentityController(opts: IdentityControllerOptions): Module {
   const log = opts.logger.child({ controller: 'identity' });
   const { kc } = opts;
-  const debounceMs = opts.debounceMs ?? 50;
   const concurrency = opts.writeConcurrency ?? 8;
   // Overlays of our own writes the informers have not shown yet, by object key.
   const createdIdentities = new Map<string, K8sObject>();
@@ -69,42 +58,14 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
   let lastUsed: ReadonlyMap<number, number> = new Map();
   let reported = new Set<string>();
   let stopped = true;
-  let rounds = 0;
-  let lastError: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
   let gcTimer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let signal: AbortSignal = AbortSignal.abort();
-
-  const kick = (delay = debounceMs): void => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = round().catch((err: unknown) => {
-        // A bug in one round must not take the process down; the next event or GC tick retries.
-        lastError = `round failed: ${err instanceof Error ? err.message : String(err)}`;
-        log.error('reconcile round failed', { err });
-      }).finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          kick();
-        }
-      });
-    }, delay);
-  };
 
   const informer = (name: string, ref: Omit<ObjectRef, 'name'>, overlays: (Map<string, K8sObject> | Set<string>)[]): Informer<K8sObject> => {
     // The cache now shows the object as it is, so what we wrote about it no longer needs overlaying.
     const changed = (o: K8sObject): void => {
       for (const ov of overlays) ov.delete(keyOf(o));
-      kick();
+      loop.kick();
     };
     return createInformer<K8sObject>({ kc, resource: ref, name, logger: log, onAdd: changed, onUpdate: changed, onDelete: changed });
   };
@@ -135,64 +96,61 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
     reported = now;
   };
 
-  const track = async (what: string, resource: string, op: string, call: () => Promise<Result<WriteOutcome, KubeError>>): Promise<boolean> => {
-    if (signal.aborted) return false;
+  /** Undefined when the write went through; otherwise why not. */
+  const track = async (what: string, resource: string, op: string, call: () => Promise<Result<WriteOutcome, KubeError>>): Promise<string | undefined> => {
+    if (signal.aborted) return 'stopped';
     const r = await call();
     if (r.ok) {
       if (r.value === 'done') opts.metrics.writes.inc({ resource, op });
-      return true;
+      return undefined;
     }
-    lastError = `${op} ${what}: ${r.error.message}`;
     // A conflict is optimistic concurrency doing its job (the cache was a step behind), not a fault.
-    if (r.error.kind === 'conflict') {
-      log.info('write conflict, will retry', { op, object: what });
-      return false;
+    if (r.error.kind === 'conflict') log.info('write conflict, will retry', { op, object: what });
+    else {
+      log.warn('write failed, will retry', { op, object: what, kind: r.error.kind, error: r.error.message });
+      opts.metrics.errors.inc({ reason: `api_${r.error.kind}` });
     }
-    log.warn('write failed, will retry', { op, object: what, kind: r.error.kind, error: r.error.message });
-    opts.metrics.errors.inc({ reason: `api_${r.error.kind}` });
-    return false;
+    return `${op} ${what}: ${r.error.message}`;
   };
 
-  const apply = async (plan: ReconcilePlan): Promise<boolean> => {
-    let clean = true;
-    const note = (ok: boolean): void => void (clean &&= ok);
+  /** The last write failure of the run (what health reports), or undefined when all went through. */
+  const apply = async (plan: ReconcilePlan): Promise<string | undefined> => {
+    let failure: string | undefined;
+    const note = (why: string | undefined): boolean => {
+      failure = why ?? failure;
+      return why === undefined;
+    };
     // Identities first: an endpoint must never point at an identity that does not exist yet.
-    await pool(plan.createIdentities.map((c) => async () => {
-      const ok = await track(`ciliumidentities ${c.id}`, 'ciliumidentities', 'create', () => createIdentity(kc, c.object));
-      if (ok) createdIdentities.set(String(c.id), c.object as K8sObject);
-      note(ok);
+    await runLimited(plan.createIdentities.map((c) => async () => {
+      const done = note(await track(`ciliumidentities ${c.id}`, 'ciliumidentities', 'create', () => createIdentity(kc, c.object)));
+      if (done) createdIdentities.set(String(c.id), c.object as K8sObject);
     }), concurrency);
-    if (!clean) return false;
-    await pool(plan.writeEndpoints.map((w) => async () => {
+    if (failure !== undefined) return failure;
+    await runLimited(plan.writeEndpoints.map((w) => async () => {
       const key = `${w.namespace}/${w.name}`;
       const current = endpoints.cache().get(key)?.metadata as { resourceVersion?: string } | undefined;
       // Our own create is not in the cache yet: its watch event is on the way and starts the
       // next round, which can then replace it with the right resourceVersion.
       if (w.exists && !current?.resourceVersion) return;
-      const ok = await track(`ciliumendpoints ${key}`, 'ciliumendpoints', w.exists ? 'update' : 'create', () => writeEndpoint(kc, w.object, w.exists ? current : undefined));
-      if (ok) writtenEndpoints.set(key, w.object as K8sObject);
-      note(ok);
+      const done = note(await track(`ciliumendpoints ${key}`, 'ciliumendpoints', w.exists ? 'update' : 'create', () => writeEndpoint(kc, w.object, w.exists ? current : undefined)));
+      if (done) writtenEndpoints.set(key, w.object as K8sObject);
     }), concurrency);
-    await pool(plan.deleteEndpoints.map((d) => async () => {
+    await runLimited(plan.deleteEndpoints.map((d) => async () => {
       const key = `${d.namespace}/${d.name}`;
-      const ok = await track(`ciliumendpoints ${key}`, 'ciliumendpoints', 'delete', () => deleteIfPresent(kc, { ...CILIUM_ENDPOINTS, ...d }));
-      if (ok) deletedEndpoints.add(key);
-      note(ok);
+      const done = note(await track(`ciliumendpoints ${key}`, 'ciliumendpoints', 'delete', () => deleteIfPresent(kc, { ...CILIUM_ENDPOINTS, ...d })));
+      if (done) deletedEndpoints.add(key);
     }), concurrency);
-    await pool(plan.deleteIdentities.map((id) => async () => {
-      const ok = await track(`ciliumidentities ${id}`, 'ciliumidentities', 'delete', () => deleteIfPresent(kc, { ...CILIUM_IDENTITIES, name: String(id) }));
-      if (ok) {
+    await runLimited(plan.deleteIdentities.map((id) => async () => {
+      const done = note(await track(`ciliumidentities ${id}`, 'ciliumidentities', 'delete', () => deleteIfPresent(kc, { ...CILIUM_IDENTITIES, name: String(id) })));
+      if (done) {
         deletedIdentities.add(String(id));
         log.info('identity garbage-collected', { identity: id });
       }
-      note(ok);
     }), concurrency);
-    return clean;
+    return failure;
   };
 
-  const round = async (): Promise<void> => {
-    // Deciding from a partial cache would reallocate identities that exist but were not listed yet.
-    if (stopped || signal.aborted || !informers.every((i) => i.synced)) return;
+  const run = async (): Promise<RunResult> => {
     const namespaceLabels = new Map<string, Record<string, string>>();
     for (const ns of namespaces.cache().values()) {
       const m = ns.metadata as { name: string; labels?: Record<string, string> };
@@ -210,20 +168,26 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
     });
     lastUsed = plan.lastUsed;
     reportErrors(plan.errors);
-    const clean = await apply(plan);
-    rounds++;
-    if (clean) lastError = undefined;
-    else if (!stopped) setTimeout(() => kick(0), RETRY_MS).unref();
+    const failure = await apply(plan);
+    return failure === undefined ? ok(undefined) : fail(failure, true);
   };
+
+  const loop = createReconcileLoop({
+    name: 'identity',
+    logger: log,
+    run,
+    // Deciding from a partial cache would reallocate identities that exist but were not listed yet.
+    canRun: () => !signal.aborted && informers.every((i) => i.synced),
+    debounceMs: opts.debounceMs ?? 50,
+  });
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    clearTimeout(timer);
     clearInterval(gcTimer);
-    timer = undefined;
+    const runDone = loop.stop();
     await Promise.all(informers.map((i) => i.stop()));
-    await running;
+    await runDone;
   };
 
   return {
@@ -232,12 +196,13 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
       stopped = false;
       signal = parent;
       parent.addEventListener('abort', () => void stop(), { once: true });
+      loop.start();
       await Promise.all(informers.map((i) => i.start(parent)));
       await Promise.all(informers.map((i) => i.whenSynced())).catch(() => undefined);
       if (stopped) return;
       log.info('informers synced, reconciling', { cluster: opts.cluster.name, graceMs: opts.graceMs });
-      gcTimer = setInterval(() => kick(0), opts.gcIntervalMs);
-      kick(0);
+      gcTimer = setInterval(() => loop.kick(0), opts.gcIntervalMs);
+      loop.kick(0);
     },
     stop,
     health(): HealthReport {
@@ -245,9 +210,9 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
       return {
         name: 'identity-controller',
         healthy: true,
-        ready: !stopped && synced && rounds > 0,
-        ...(lastError ? { message: lastError } : {}),
-        details: { rounds, identities: identities.cache().size, endpoints: endpoints.cache().size },
+        ready: !stopped && synced && loop.runs > 0,
+        ...(loop.lastError ? { message: loop.lastError } : {}),
+        details: { rounds: loop.runs, identities: identities.cache().size, endpoints: endpoints.cache().size },
       };
     },
   };
