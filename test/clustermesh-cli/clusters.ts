@@ -43,7 +43,13 @@ export async function startClusters(contexts: readonly string[]): Promise<Cluste
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (const c of contexts) harnesses.set(c, await startHarness());
+    // Started together: each is an etcd child plus an API server, mostly waiting on start-up.
+    const started = await Promise.allSettled(contexts.map(() => startHarness()));
+    started.forEach((r, i) => {
+      if (r.status === 'fulfilled') harnesses.set(contexts[i]!, r.value);
+    });
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const kubeconfig = join(dir, 'kubeconfig');
     await writeFile(
       kubeconfig,

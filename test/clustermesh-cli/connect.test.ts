@@ -17,7 +17,7 @@ const IDS: Record<string, { name: string; id: number }> = { a: { name: 'c1', id:
 
 beforeAll(async () => {
   clusters = await startClusters(CONTEXTS);
-  for (const ctx of CONTEXTS) await seedCluster(clusters, ctx, IDS[ctx]!);
+  await Promise.all(CONTEXTS.map((ctx) => seedCluster(clusters, ctx, IDS[ctx]!)));
 });
 afterAll(async () => {
   await clusters?.stop();
