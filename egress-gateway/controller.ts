@@ -7,8 +7,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { BpfMap, MapBackend } from '../datapath/maps.js';
+import { createReconcileLoop, type RunResult } from '../k8s/reconcile-loop.js';
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
+import { fail, ok, type Result } from '../lib/result.js';
 import { decide, type DesiredEntry, type Inputs, type Outcome } from './desired.js';
 import type { EgressNode } from './gateway.js';
 import { readHostNetwork, type HostNetwork } from './host.js';
@@ -50,8 +52,6 @@ export interface EgressAgent extends Module {
   policies(): readonly PolicyView[];
 }
 
-const RETRY_MS = 1_000;
-
 function inputsFrom(snap: SourceSnapshot, nodeName: string, host: HostNetwork): Inputs {
   const valid: EgressPolicy[] = [];
   for (const p of snap.policies.values()) if (p.ok) valid.push(p.value);
@@ -78,36 +78,13 @@ export function createEgressAgent(o: EgressAgentOptions): EgressAgent {
   const log = o.log;
   const metrics: EgressMetrics = egressMetrics(o.registry);
   const host = o.host ?? readHostNetwork;
-  const debounceMs = o.debounceMs ?? 10;
   let reported = new Set<string>();
   let stopped = true;
-  let timer: NodeJS.Timeout | undefined;
   let resync: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let writer: EgressMapWriter | undefined;
   let lastOutcome: Outcome | undefined;
-  let lastError: string | undefined;
+  /** Rounds that wrote the map; the node is ready after the first. */
   let rounds = 0;
-
-  const kick = (delay = debounceMs): void => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = round().finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          kick();
-        }
-      });
-    }, delay);
-  };
 
   /** Logged and counted once while a problem lasts, not on every round. */
   const noteOnce = (current: Set<string>, key: string, kind: string, msg: string, fields: Record<string, unknown>): void => {
@@ -120,7 +97,7 @@ export function createEgressAgent(o: EgressAgentOptions): EgressAgent {
   const sources = createEgressSources({
     kc: o.kc,
     log,
-    changed: () => kick(),
+    changed: () => loop.kick(),
     rejected: (kind, key, reason) => {
       log.warn('egress gateway ignores an object that does not validate', { kind, object: key, reason });
       metrics.rejected.inc({ kind });
@@ -145,51 +122,54 @@ export function createEgressAgent(o: EgressAgentOptions): EgressAgent {
     metrics.policies.set({ valid: 'false' }, snap.policies.size - valid);
   };
 
-  const openWriter = async (): Promise<EgressMapWriter | undefined> => {
+  const openWriter = async (): Promise<Result<EgressMapWriter>> => {
     const map = await openEgressMap(o.backend, o.mapMaxEntries);
     if (!map.ok) {
-      lastError = `cannot open the egress policy map: ${map.error.message}`;
       log.error('egress policy map cannot be opened', { err: map.error.message, kind: map.error.kind });
-      return undefined;
+      return fail(`cannot open the egress policy map: ${map.error.message}`, true);
     }
-    return createEgressMapWriter(map.value as BpfMap);
+    return ok(createEgressMapWriter(map.value as BpfMap));
   };
 
-  const round = async (): Promise<void> => {
-    if (stopped || !sources.synced) return;
-    const started = process.hrtime.bigint();
-    writer ??= await openWriter();
+  const run = async (): Promise<RunResult> => {
+    const opened = writer ? ok(writer) : await openWriter();
+    if (opened.ok) writer = opened.value;
     const snap = sources.snapshot();
     const out = decide(inputsFrom(snap, o.nodeName, host()));
     report(snap, out);
     lastOutcome = out;
-    const synced = writer ? await writer.sync(out.entries) : undefined;
-    metrics.reconcileSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    if (synced?.ok) {
-      rounds++;
-      lastError = undefined;
-      metrics.reconciles.inc({ outcome: 'ok' });
-      metrics.mapWrites.inc({ op: 'upsert' }, synced.value.written);
-      metrics.mapWrites.inc({ op: 'delete' }, synced.value.deleted);
-      metrics.entries.set(writer?.entries().length ?? 0);
-      return;
-    }
-    metrics.reconciles.inc({ outcome: 'error' });
-    if (synced && !synced.ok) {
-      lastError = `egress policy map write failed: ${synced.error.message}`;
+    if (!opened.ok) return opened;
+    const synced = await opened.value.sync(out.entries);
+    if (!synced.ok) {
       log.error('egress policy map write failed, retrying', { kind: synced.error.kind, err: synced.error.message });
+      return fail(`egress policy map write failed: ${synced.error.message}`, true);
     }
-    if (!stopped) setTimeout(() => kick(0), RETRY_MS).unref();
+    rounds++;
+    metrics.mapWrites.inc({ op: 'upsert' }, synced.value.written);
+    metrics.mapWrites.inc({ op: 'delete' }, synced.value.deleted);
+    metrics.entries.set(opened.value.entries().length);
+    return ok(undefined);
   };
+
+  const loop = createReconcileLoop({
+    name: 'egress-gateway',
+    logger: log,
+    run,
+    canRun: () => sources.synced,
+    debounceMs: o.debounceMs ?? 10,
+    onRunDone: (outcome, ms) => {
+      metrics.reconcileSeconds.observe(ms / 1000);
+      metrics.reconciles.inc({ outcome: outcome === 'clean' ? 'ok' : 'error' });
+    },
+  });
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    clearTimeout(timer);
     clearInterval(resync);
-    timer = undefined;
+    const runDone = loop.stop();
     await sources.stop();
-    await running;
+    await runDone;
   };
 
   return {
@@ -197,17 +177,19 @@ export function createEgressAgent(o: EgressAgentOptions): EgressAgent {
       if (!stopped) return;
       stopped = false;
       signal.addEventListener('abort', () => void stop(), { once: true });
+      loop.start();
       await sources.start(signal);
-      resync = setInterval(() => kick(0), o.resyncMs ?? 30_000);
+      resync = setInterval(() => loop.kick(0), o.resyncMs ?? 30_000);
       resync.unref();
       // The first round runs when every informer has listed (a change before that is ignored).
-      void sources.whenSynced().then(() => kick(0), () => undefined);
+      void sources.whenSynced().then(() => loop.kick(0), () => undefined);
     },
     stop,
     entries: () => writer?.entries() ?? [],
     policies: () => viewsOf(sources.snapshot(), lastOutcome),
     health(): HealthReport {
       const informers = sources.health();
+      const lastError = loop.lastError;
       return {
         name: 'egress-gateway',
         healthy: lastError === undefined,
