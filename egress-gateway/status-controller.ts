@@ -9,8 +9,10 @@ import { Counter, type Registry } from 'prom-client';
 import { createInformer } from '../k8s/informer.js';
 import type { ObjectLike } from '../k8s/informer-core.js';
 import { patchStatus } from '../k8s/patch.js';
+import { createReconcileLoop, type RunResult } from '../k8s/reconcile-loop.js';
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
+import { fail, ok } from '../lib/result.js';
 import { parseEgressPolicy } from './policy.js';
 import { EGRESS_POLICIES } from './sources.js';
 import { conditionPatch, validSpecCondition } from './status.js';
@@ -27,8 +29,6 @@ export interface EgressStatusOptions {
 
 type PolicyObject = ObjectLike & { metadata?: { generation?: number }; status?: { conditions?: unknown[] } };
 
-const RETRY_MS = 1_000;
-
 function writesCounter(registry: Registry): Counter<'outcome'> {
   const name = 'meshlb_operator_egress_policy_status_writes_total';
   return (registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ??
@@ -41,74 +41,65 @@ export function createEgressStatusController(o: EgressStatusOptions): Module {
   const now = o.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
   const dirty = new Set<string>();
   let stopped = true;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let lastError: string | undefined;
   let written = 0;
-
-  const kick = (delay = o.debounceMs ?? 20): void => {
-    if (stopped || timer || running) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = round().finally(() => {
-        running = undefined;
-        if (dirty.size > 0) kick();
-      });
-    }, delay);
-  };
 
   const informer = createInformer<PolicyObject>({
     kc: o.kc,
     resource: EGRESS_POLICIES,
     name: 'ciliumegressgatewaypolicies',
     logger: log,
-    onAdd: (p) => { dirty.add(p.metadata?.name ?? ''); kick(); },
-    onUpdate: (p) => { dirty.add(p.metadata?.name ?? ''); kick(); },
+    onAdd: (p) => { dirty.add(p.metadata?.name ?? ''); loop.kick(); },
+    onUpdate: (p) => { dirty.add(p.metadata?.name ?? ''); loop.kick(); },
     onDelete: (p) => void dirty.delete(p.metadata?.name ?? ''),
   });
 
-  /** Writes one policy's condition if it differs; false when the write failed and must be retried. */
-  const reconcile = async (name: string): Promise<boolean> => {
+  /** Writes one policy's condition if it differs; undefined when done, otherwise why the write must be retried. */
+  const reconcile = async (name: string): Promise<string | undefined> => {
     const obj = informer.cache().get(name);
-    if (obj === undefined) return true;
+    if (obj === undefined) return undefined;
     const parsed = parseEgressPolicy(obj);
     const body = conditionPatch(obj.status?.conditions ?? [], validSpecCondition(parsed), obj.metadata?.generation, now());
-    if (body === undefined) return true;
+    if (body === undefined) return undefined;
     if (!parsed.ok) log.warn('egress gateway policy rejected', { policy: name, errors: parsed.error.errors.join('; ') });
     const r = await patchStatus(o.kc, { ...EGRESS_POLICIES, name }, body, { fieldManager: FIELD_MANAGER });
     if (r.ok || r.error.kind === 'not_found') {
       writes.inc({ outcome: 'ok' });
       written++;
-      return true;
+      return undefined;
     }
     writes.inc({ outcome: 'error' });
-    lastError = `status of ${name}: ${r.error.message}`;
     log.warn('policy status write failed, will retry', { policy: name, kind: r.error.kind, error: r.error.message });
-    return false;
+    return `status of ${name}: ${r.error.message}`;
   };
 
-  const round = async (): Promise<void> => {
-    if (stopped || !informer.synced) return;
+  /** Only the policies that changed since the last run; a failed one stays dirty for the retry. */
+  const run = async (): Promise<RunResult> => {
     const names = [...dirty];
     dirty.clear();
-    const failed: string[] = [];
-    for (const name of names) if (!(await reconcile(name))) failed.push(name);
-    if (failed.length === 0) lastError = undefined;
-    else if (!stopped) {
-      setTimeout(() => {
-        for (const n of failed) dirty.add(n);
-        kick(0);
-      }, RETRY_MS).unref();
+    let failure: string | undefined;
+    for (const name of names) {
+      const why = await reconcile(name);
+      if (why === undefined) continue;
+      failure = why;
+      dirty.add(name);
     }
+    return failure === undefined ? ok(undefined) : fail(failure, true);
   };
+
+  const loop = createReconcileLoop({
+    name: 'egress-gateway-status',
+    logger: log,
+    run,
+    canRun: () => informer.synced,
+    debounceMs: o.debounceMs ?? 20,
+  });
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    clearTimeout(timer);
-    timer = undefined;
+    const runDone = loop.stop();
     await informer.stop();
-    await running;
+    await runDone;
   };
 
   return {
@@ -116,8 +107,9 @@ export function createEgressStatusController(o: EgressStatusOptions): Module {
       if (!stopped) return;
       stopped = false;
       signal.addEventListener('abort', () => void stop(), { once: true });
+      loop.start();
       await informer.start(signal);
-      void informer.whenSynced().then(() => kick(0), () => undefined);
+      void informer.whenSynced().then(() => loop.kick(0), () => undefined);
     },
     stop,
     health(): HealthReport {
@@ -125,7 +117,7 @@ export function createEgressStatusController(o: EgressStatusOptions): Module {
         name: 'egress-gateway-status',
         healthy: true,
         ready: !stopped && informer.synced,
-        ...(lastError ? { message: lastError } : {}),
+        ...(loop.lastError ? { message: loop.lastError } : {}),
         details: { policies: informer.cache().size, written },
       };
     },
