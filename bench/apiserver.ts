@@ -4,65 +4,37 @@
  * values measured in the same run, and the latency from an EndpointSlice PATCH through the
  * API server to the service's etcd write (seen by an etcd watch).
  *
- * Inputs are written straight into the sandbox API server's storage (its etcd) in bulk; only
- * the apiserver's work is timed. The sync rate is keys over the write phase (informers synced →
- * etcd holds the projection); the end-to-end time including listing 90,000 objects from the
- * sandbox API server is reported beside it. BENCH_SCALE (default 1) scales the input sizes.
+ * Inputs are written straight into the sandbox API server's storage (its etcd) in bulk. The
+ * apiserver runs as its own process (`bin/meshlb clustermesh-apiserver`, as deployed) and
+ * reports its phases in its metrics; the sync rate is keys over the write phase (informers
+ * synced → etcd holds the projection); the end-to-end time including listing 90,000 objects
+ * from the sandbox API server is reported beside it. The raw baseline also runs in its own
+ * process (bench/apiserver-raw.ts), before and after the sync. BENCH_SCALE scales the inputs.
  */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createCA, issueCertificate } from '../certs/index.js';
-import { startApiserver } from '../clustermesh-apiserver/index.js';
-import type { ProjectionOptions } from '../clustermesh-apiserver/options.js';
-import { project } from '../clustermesh-apiserver/project.js';
 import { mergePatch } from '../k8s/patch.js';
 import { connectKv } from '../kvstore/etcd.js';
 import type { KvClient, TxnOp } from '../kvstore/types.js';
 import { createLogger, silentLogger } from '../lib/log.js';
 import { startApiServer } from '../sandbox/apiserver/server.js';
 import { startEtcd, type EtcdHandle } from '../sandbox/etcd/index.js';
+import { pickFreePorts } from '../sandbox/etcd/ports.js';
+import { BACKENDS, ENDPOINTS, expectedEntries, IDENTITIES, inputs, SERVICES, slice } from './apiserver-inputs.js';
 import { percentile } from './util.js';
 
-const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-const SERVICES = Math.round(10_000 * SCALE);
-const BACKENDS = 10;
-const IDENTITIES = Math.round(20_000 * SCALE);
-const ENDPOINTS = Math.round(50_000 * SCALE);
 const LATENCY_SAMPLES = 200;
-const opts: ProjectionOptions = { clusterName: 'c1', clusterId: 1, maxConnectedClusters: 255, defaultGlobalNamespace: true };
+const BIN = new URL('../../bin/meshlb', import.meta.url).pathname;
+const RAW_CHILD = new URL('./apiserver-raw.js', import.meta.url).pathname;
 
 const progress = createLogger({ bench: 'apiserver' });
-const ip = (i: number, a: number) => `${a}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-
-function inputs() {
-  const namespaces = [{ metadata: { name: 'bench' } }];
-  const services = Array.from({ length: SERVICES }, (_, i) => ({
-    metadata: { namespace: 'bench', name: `svc-${i}`, labels: { app: `a${i}` }, annotations: { 'service.cilium.io/global': 'true' } },
-    spec: { type: 'ClusterIP', clusterIP: ip(i, 11), clusterIPs: [ip(i, 11)], selector: { app: `a${i}` }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
-  }));
-  const endpointSlices = services.map((_, i) => slice(i, 0));
-  const identities = Array.from({ length: IDENTITIES }, (_, i) => ({
-    metadata: { name: String(65536 + 256 + i) },
-    'security-labels': { 'k8s:app': `app-${i}`, 'k8s:io.cilium.k8s.policy.cluster': 'c1', 'k8s:io.kubernetes.pod.namespace': 'bench' },
-  }));
-  const endpoints = Array.from({ length: ENDPOINTS }, (_, i) => ({
-    metadata: { namespace: 'bench', name: `pod-${i}` },
-    status: { identity: { id: 65536 + 256 + (i % IDENTITIES) }, networking: { addressing: [{ ipv4: ip(i, 12) }], node: '172.18.0.2' } },
-  }));
-  return { namespaces, services, endpointSlices, identities, endpoints, nodes: [] as unknown[] };
-}
-
-function slice(i: number, generation: number) {
-  return {
-    metadata: { namespace: 'bench', name: `svc-${i}-x`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
-    addressType: 'IPv4',
-    endpoints: Array.from({ length: BACKENDS }, (_, b) => ({ addresses: [ip(i * BACKENDS + b + generation, 13)], conditions: { ready: true } })),
-    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-  };
-}
 
 function storageOps(group: string, resource: string, apiVersion: string, kind: string, objects: readonly unknown[]): TxnOp[] {
   return objects.map((o) => {
@@ -85,17 +57,62 @@ async function etcdIn(dir: string, name: string): Promise<EtcdHandle> {
   return r.value;
 }
 
-/**
- * Raw baseline: the same keys and values, written with applyBatched (128 ops per transaction,
- * 8 in flight: the batch size and concurrency the apiserver's writer uses) as fast as it goes.
- */
-async function rawPutRate(mesh: KvClient, entries: ReadonlyMap<string, string>): Promise<number> {
-  const ops: TxnOp[] = [...entries].map(([key, value]) => ({ op: 'put', key: `bench/raw/${key}`, value }));
-  const t0 = performance.now();
-  await must('raw puts', mesh.applyBatched(ops));
-  const seconds = (performance.now() - t0) / 1000;
-  await must('raw cleanup', mesh.txn([], [{ op: 'deletePrefix', prefix: 'bench/raw/' }]));
-  return ops.length / seconds;
+/** The raw baseline in its own process (bench/apiserver-raw.ts). */
+async function rawPutRate(endpoints: readonly string[]): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, [RAW_CHILD, endpoints.join(',')], { maxBuffer: 1 << 20 });
+  return (JSON.parse(stdout) as { keysPerSecond: number }).keysPerSecond;
+}
+
+/** A gauge's value from Prometheus text: the first sample of `name` carrying label `label` (k="v"). */
+function gauge(metrics: string, name: string, label?: string): number | undefined {
+  const line = metrics
+    .split('\n')
+    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && (label === undefined || l.includes(label)));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+interface SyncPhases {
+  readonly listSeconds: number;
+  readonly writeSeconds: number;
+  readonly keys: number;
+}
+
+/** Polls /readyz until the apiserver finished its initial sync, then reads the phases. */
+async function awaitInitialSync(child: ChildProcess, healthUrl: string, logFile: string): Promise<SyncPhases> {
+  const deadline = Date.now() + 15 * 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`apiserver exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    const ready = await fetch(`${healthUrl}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) {
+      const metrics = await (await fetch(`${healthUrl}/metrics`)).text();
+      const phase = (p: string) => gauge(metrics, 'cilium_clustermesh_apiserver_initial_sync_phase_seconds', `phase="${p}"`);
+      const listSeconds = phase('list');
+      const writeSeconds = phase('write');
+      const keys = gauge(metrics, 'cilium_clustermesh_apiserver_initial_sync_keys');
+      if (listSeconds === undefined || writeSeconds === undefined || keys === undefined) throw new Error('apiserver is ready but reports no initial sync phases');
+      return { listSeconds, writeSeconds, keys };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`apiserver not ready after 15 min: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+}
+
+function spawnApiserver(dir: string, kubeconfig: string, etcd: readonly string[], port: number): { child: ChildProcess; logFile: string } {
+  const logFile = join(dir, 'clustermesh-apiserver.log');
+  const fd = openSync(logFile, 'a');
+  const args = ['clustermesh-apiserver', '--kubeconfig', kubeconfig, '--cluster-name', 'c1', '--cluster-id', '1', '--etcd', etcd.join(','), '--health-port', String(port)];
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, MESHLB_LOG_LEVEL: 'info' } });
+  closeSync(fd);
+  return { child, logFile };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function patchLatency(kc: KubeConfig, mesh: KvClient): Promise<number[]> {
@@ -144,8 +161,8 @@ export async function run(): Promise<Record<string, unknown>> {
     cleanups.push(() => server.stop());
 
     const input = inputs();
-    const expected = project(input, opts).entries;
-    progress.info('seeding the API server storage', { objects: SERVICES * 2 + IDENTITIES + ENDPOINTS, keys: expected.size });
+    const expectedKeys = expectedEntries().size;
+    progress.info('seeding the API server storage', { objects: SERVICES * 2 + IDENTITIES + ENDPOINTS, keys: expectedKeys });
     await must('seed', apiKv.applyBatched([
       ...storageOps('core', 'namespaces', 'v1', 'Namespace', input.namespaces),
       ...storageOps('core', 'services', 'v1', 'Service', input.services),
@@ -155,7 +172,7 @@ export async function run(): Promise<Record<string, unknown>> {
     ]));
 
     progress.info('raw batched put baseline');
-    const rawBefore = await rawPutRate(mesh, expected);
+    const rawBefore = await rawPutRate(meshEtcd.clientUrls);
 
     const kc = new KubeConfig();
     kc.loadFromOptions({
@@ -164,34 +181,31 @@ export async function run(): Promise<Record<string, unknown>> {
       contexts: [{ name: 'b', cluster: 'b', user: 'b' }],
       currentContext: 'b',
     });
-    progress.info('clustermesh-apiserver initial sync');
-    const started = await must('apiserver', startApiserver(
-      { clusterName: 'c1', clusterId: 1, maxConnectedClusters: 255, defaultGlobalNamespace: true, etcdEndpoints: meshEtcd.clientUrls },
-      process.env.BENCH_VERBOSE ? createLogger({ component: 'clustermesh-apiserver' }, undefined, 'info') : silentLogger,
-      { kc },
-    ));
-    cleanups.push(() => started.stop());
-    await started.initialSync;
-    const timing = started.publisher.initialSyncTiming()!;
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, kc.exportConfig(), { mode: 0o600 });
+    progress.info('clustermesh-apiserver initial sync (own process)');
+    const [port] = await pickFreePorts(1);
+    const apiserver = spawnApiserver(dir, kubeconfig, meshEtcd.clientUrls, port!);
+    cleanups.push(() => stopChild(apiserver.child));
+    const phases = await awaitInitialSync(apiserver.child, `http://127.0.0.1:${port}`, apiserver.logFile);
     const written = (await must('count', mesh.count('cilium/state/'))).count;
-    if (written !== expected.size) throw new Error(`etcd holds ${written} keys, expected ${expected.size}`);
-    const writeSeconds = (timing.writtenAt - timing.informersSyncedAt) / 1000;
-    const syncKeysPerSecond = timing.keys / writeSeconds;
+    if (written !== expectedKeys || phases.keys !== expectedKeys) throw new Error(`etcd holds ${written} keys (apiserver reports ${phases.keys}), expected ${expectedKeys}`);
+    const syncKeysPerSecond = phases.keys / phases.writeSeconds;
     // Measured again after the sync (the machine is shared and noisy); the better one counts.
     progress.info('raw batched put baseline, again');
-    const rawAfter = await rawPutRate(mesh, expected);
+    const rawAfter = await rawPutRate(meshEtcd.clientUrls);
     const rawKeysPerSecond = Math.max(rawBefore, rawAfter);
 
     progress.info('EndpointSlice PATCH → etcd latency', { samples: LATENCY_SAMPLES });
     const latencies = await patchLatency(kc, mesh);
     return {
       inputs: { services: SERVICES, backendsPerService: BACKENDS, identities: IDENTITIES, endpoints: ENDPOINTS },
-      keys: timing.keys,
+      keys: phases.keys,
       initialSync: {
         keysPerSecond: Math.round(syncKeysPerSecond),
-        writePhaseSeconds: Number(writeSeconds.toFixed(2)),
-        informerListSeconds: Number(((timing.informersSyncedAt - timing.startedAt) / 1000).toFixed(2)),
-        endToEndSeconds: Number(((timing.writtenAt - timing.startedAt) / 1000).toFixed(2)),
+        writePhaseSeconds: Number(phases.writeSeconds.toFixed(2)),
+        informerListSeconds: Number(phases.listSeconds.toFixed(2)),
+        endToEndSeconds: Number((phases.listSeconds + phases.writeSeconds).toFixed(2)),
       },
       rawBatchedPut: {
         keysPerSecond: Math.round(rawKeysPerSecond),

@@ -162,6 +162,7 @@ export class Publisher implements Module {
     while (this.needFullSync && !this.stopped) await this.pump();
     if (this.stopped) return;
     this.timing = { startedAt, informersSyncedAt, writtenAt: Date.now(), keys: this.written.size };
+    this.recordTiming(this.timing);
     await this.startLeasedKeys();
     if (this.stopped) return;
     this.ready = true;
@@ -177,6 +178,14 @@ export class Publisher implements Module {
       return { ok: true, value: undefined };
     });
     if (this.dirty.size > 0) this.scheduleFlush(0);
+  }
+
+  private recordTiming(t: InitialSyncTiming): void {
+    const m = this.opts.metrics;
+    m.initialSyncPhaseSeconds.set({ phase: 'list' }, (t.informersSyncedAt - t.startedAt) / 1000);
+    m.initialSyncPhaseSeconds.set({ phase: 'write' }, (t.writtenAt - t.informersSyncedAt) / 1000);
+    m.initialSyncKeys.set(t.keys);
+    m.bootstrapSeconds.set({ source_cluster: this.opts.projection.clusterName }, (t.writtenAt - t.startedAt) / 1000);
   }
 
   private every(ms: number, run: () => Promise<KvResult<void>>): void {
