@@ -7,7 +7,7 @@ import { fail, ok, type Result } from '../lib/result.js';
 import type { MapSpec } from './layouts/constants.js';
 import type { BpfMap, MapBackend, MapContents, MapError } from './maps.js';
 import { contentsOf, type MapEntry } from './maps.js';
-import type { WriteStep } from './service-plan.js';
+import { stepSize, type WriteStep } from './service-plan.js';
 
 export type OpenMaps = ReadonlyMap<string, BpfMap>;
 
@@ -42,15 +42,20 @@ export interface ApplyStats {
   readonly deleted: number;
 }
 
+/** Packed entries go to the backend as they are when it takes them so (no object per entry). */
+function writeUpdate(map: BpfMap, step: Extract<WriteStep, { op: 'update' }>): Promise<Result<void, MapError>> {
+  return step.packed && map.updatePacked ? map.updatePacked(step.packed.keys, step.packed.values) : map.update(step.entries);
+}
+
 export async function applySteps(maps: OpenMaps, steps: readonly WriteStep[]): Promise<Result<ApplyStats, ApplyFailure>> {
   let updated = 0;
   let deleted = 0;
   for (const [index, step] of steps.entries()) {
     const map = maps.get(step.map);
     if (!map) throw new Error(`step ${index} writes ${step.map}, which was not opened`);
-    const res = step.op === 'update' ? await map.update(step.entries) : await map.delete(step.keys);
+    const res = step.op === 'delete' ? await map.delete(step.keys) : await writeUpdate(map, step);
     if (!res.ok) return fail({ step: index, error: res.error }, res.retry || res.error.kind === 'io');
-    if (step.op === 'update') updated += step.entries.length;
+    if (step.op === 'update') updated += stepSize(step);
     else deleted += step.keys.length;
   }
   return ok({ updated, deleted });

@@ -38,6 +38,11 @@ export interface BpfMap {
    * one stay written (like BPF batch updates); callers order batches so every prefix is safe.
    */
   update(entries: readonly MapEntry[]): Promise<Result<void, MapError>>;
+  /**
+   * Optional fast path of `update` for entries packed back to back (key i at keys[i * keySize],
+   * value i at values[i * valueSize]); same order and failure semantics.
+   */
+  updatePacked?(keys: Buffer, values: Buffer): Promise<Result<void, MapError>>;
   /** Deletes keys in order; a key that is not there is not an error (deletes are idempotent). */
   delete(keys: readonly Buffer[]): Promise<Result<void, MapError>>;
   lookup(key: Buffer): Promise<Result<Buffer | undefined, MapError>>;

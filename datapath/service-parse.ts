@@ -66,28 +66,30 @@ function parseBackendId(b: TableBackend): BackendIdentity | string {
   return { family, address: canonical(b.address, family), port: b.port, proto, clusterId: b.clusterID };
 }
 
-interface RawBackend {
-  readonly raw: TableBackend;
-  readonly id: BackendIdentity;
-  readonly key: string;
+/** The service's valid backends, each parsed once and shared by every frontend it matches. */
+interface Backends {
+  readonly raw: readonly TableBackend[];
+  readonly parsed: readonly ParsedBackend[];
 }
 
 /** Backends of one frontend: same family and protocol (and port name when both have one), in use first. */
-function frontendBackends(f: TableFrontend, fid: FrontendIdentity, backends: readonly RawBackend[]): ParsedBackend[] {
+function frontendBackends(f: TableFrontend, fid: FrontendIdentity, backends: Backends): ParsedBackend[] {
   const seen = new Set<string>();
   const inUse: ParsedBackend[] = [];
   const spare: ParsedBackend[] = [];
-  for (const { raw, id, key } of backends) {
-    if (id.family !== fid.family || id.proto !== fid.proto) continue;
+  for (let i = 0; i < backends.parsed.length; i++) {
+    const raw = backends.raw[i]!;
+    const b = backends.parsed[i]!;
+    if (b.id.family !== fid.family || b.id.proto !== fid.proto) continue;
     if (f.portName !== undefined && raw.portName !== undefined && f.portName !== raw.portName) continue;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    (raw.inUse ? inUse : spare).push({ id, key, inUse: raw.inUse });
+    if (seen.has(b.key)) continue;
+    seen.add(b.key);
+    (b.inUse ? inUse : spare).push(b);
   }
-  return inUse.concat(spare);
+  return spare.length === 0 ? inUse : inUse.concat(spare);
 }
 
-function parseFrontend(f: TableFrontend, backends: readonly RawBackend[]): FrontendItem {
+function parseFrontend(f: TableFrontend, backends: Backends): FrontendItem {
   const id = parseFrontendId(f);
   if (typeof id === 'string') return { problem: id };
   const flags = frontendFlags(f.type);
@@ -97,11 +99,15 @@ function parseFrontend(f: TableFrontend, backends: readonly RawBackend[]): Front
 
 export function parseService(svc: TableService): ParsedService {
   const backendProblems: string[] = [];
-  const backends: RawBackend[] = [];
+  const backends = { raw: [] as TableBackend[], parsed: [] as ParsedBackend[] };
   for (const raw of svc.backends) {
     const id = parseBackendId(raw);
-    if (typeof id === 'string') backendProblems.push(id);
-    else backends.push({ raw, id, key: backendIdentityKey(id) });
+    if (typeof id === 'string') {
+      backendProblems.push(id);
+      continue;
+    }
+    backends.raw.push(raw);
+    backends.parsed.push({ id, key: backendIdentityKey(id), inUse: raw.inUse });
   }
   const items = svc.frontends.map((f) => parseFrontend(f, backends));
   return { name: `${svc.namespace}/${svc.name}`, backendProblems, items };

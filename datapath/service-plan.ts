@@ -17,9 +17,46 @@ import { lbMapNames } from './lb-maps.js';
 import type { MapContents, MapEntry } from './maps.js';
 import { slotOffset, type Entry } from './service-encode.js';
 
+/** Entries back to back: key i at keys[i * keySize], its value at values[i * valueSize]. */
+export interface PackedEntries {
+  readonly count: number;
+  readonly keys: Buffer;
+  readonly values: Buffer;
+}
+
 export type WriteStep =
-  | { readonly op: 'update'; readonly map: string; readonly entries: readonly MapEntry[] }
+  | {
+      readonly op: 'update';
+      readonly map: string;
+      readonly entries: readonly MapEntry[];
+      /** The same entries packed, when the planner built them so (backends may write them in one go). */
+      readonly packed?: PackedEntries;
+    }
   | { readonly op: 'delete'; readonly map: string; readonly keys: readonly Buffer[] };
+
+/** An update step over packed entries; `entries` is only built when something asks for it. */
+export function packedUpdate(map: string, packed: PackedEntries): WriteStep {
+  let entries: MapEntry[] | undefined;
+  const ks = packed.keys.length / packed.count;
+  const vs = packed.values.length / packed.count;
+  return {
+    op: 'update',
+    map,
+    packed,
+    get entries(): readonly MapEntry[] {
+      entries ??= Array.from({ length: packed.count }, (_, i) => ({
+        key: packed.keys.subarray(i * ks, (i + 1) * ks),
+        value: packed.values.subarray(i * vs, (i + 1) * vs),
+      }));
+      return entries;
+    },
+  };
+}
+
+/** How many entries a step writes or deletes. */
+export function stepSize(step: WriteStep): number {
+  return step.op === 'delete' ? step.keys.length : (step.packed?.count ?? step.entries.length);
+}
 
 export interface RegionDiff {
   /** Entries to write (new or different), per map. Service entries carry their slot. */

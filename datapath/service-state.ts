@@ -11,9 +11,11 @@
  * state; `commit()` does, once the writes were applied.
  */
 import type { MapContents } from './maps.js';
-import { encodeBackend, encodeFrontend, type Entry, type FrontendRecord } from './service-encode.js';
+import { encodeBackend, encodeFrontend, frontendEntries, type Entry, type FrontendRecord } from './service-encode.js';
 import { IdAllocator, MAX_BACKEND_ID, MAX_REV_NAT_INDEX, recoverIds } from './service-ids.js';
+import { derivedContents, isDerived, type DerivedSource } from './service-known.js';
 import { diffRegion, orderWrites, type RegionDiff, type WriteStep } from './service-plan.js';
+import { planWhole } from './service-whole.js';
 import { claimKeys, parseService, resolveService, type ParsedBackend, type ParsedFrontend, type ParsedService, type TableError } from './service-parse.js';
 import { lbMapSpecs } from './lb-maps.js';
 import type { TableService } from './service-table.js';
@@ -52,9 +54,17 @@ const addAll = <T>(set: Set<T>, items: Iterable<T>): void => {
   for (const i of items) set.add(i);
 };
 
-export class ServiceState {
-  private readonly known = new Map<string, Map<string, Buffer>>(lbMapSpecs.map((s) => [s.name, new Map()]));
+export class ServiceState implements DerivedSource {
+  /**
+   * What the maps hold: the contents read from them (fromContents) until a whole-table plan is
+   * committed, then views derived from the records (service-known.ts), which stay exact.
+   */
+  private known: Map<string, ReadonlyMap<string, Buffer>> = derivedContents(this);
   private readonly records = new Map<string, ServiceRecord>();
+  /** Programmed frontends by slot 0 key (hex) and by reverse-NAT index; referenced backends by ID. */
+  private readonly feByHex0 = new Map<string, FrontendRecord>();
+  private readonly feByRevNat = new Map<number, FrontendRecord>();
+  private readonly backendOfId = new Map<number, ParsedBackend>();
   private readonly wanters = new Map<string, Set<string>>();
   private readonly revNatOf = new Map<string, number>();
   private readonly backendIdOf = new Map<string, number>();
@@ -67,6 +77,7 @@ export class ServiceState {
   /** A state for maps holding `actual`: IDs found there are kept for the same backends and frontends. */
   static fromContents(actual: MapContents): ServiceState {
     const state = new ServiceState();
+    state.known = new Map(lbMapSpecs.map((s) => [s.name, new Map<string, Buffer>()]));
     for (const [name, entries] of actual) state.known.set(name, new Map(entries));
     const recovered = recoverIds(actual);
     for (const [key, id] of recovered.backends) {
@@ -79,17 +90,38 @@ export class ServiceState {
     return state;
   }
 
-  /** What the maps hold once the last committed plan was applied. Live view: do not keep it. */
+  /** What the maps hold once the last committed plan was applied. May be a live view: do not keep it. */
   contents(): MapContents {
-    return this.known;
+    return new Map([...this.known].map(([name, m]) => [name, isDerived(m) ? new Map(m) : m]));
+  }
+
+  frontendByHex0(hex0: string): FrontendRecord | undefined {
+    return this.feByHex0.get(hex0);
+  }
+
+  frontendByRevNat(index: number): FrontendRecord | undefined {
+    return this.feByRevNat.get(index);
+  }
+
+  backend(id: number): ParsedBackend | undefined {
+    return this.backendRefs.has(id) ? this.backendOfId.get(id) : undefined;
+  }
+
+  *frontends(): Iterable<FrontendRecord> {
+    for (const r of this.records.values()) yield* r.frontends;
+  }
+
+  backendIds(): Iterable<number> {
+    return this.backendRefs.keys();
   }
 
   /** True when `actual` is exactly what this state believes the maps hold. */
   matches(actual: MapContents): boolean {
     for (const [name, mine] of this.known) {
       const theirs = actual.get(name) ?? new Map<string, Buffer>();
+      // Same size and every entry of theirs in mine: the same set (keys are unique in both).
       if (theirs.size !== mine.size) return false;
-      for (const [hex, value] of mine) if (!theirs.get(hex)?.equals(value)) return false;
+      for (const [hex, value] of theirs) if (!mine.get(hex)?.equals(value)) return false;
     }
     return true;
   }
@@ -98,8 +130,7 @@ export class ServiceState {
   planFull(table: readonly TableService[]): StatePlan {
     const index = indexTable(table);
     const keys = new Set([...index.keys(), ...this.records.keys()]);
-    const region = new Map<string, Iterable<string>>([...this.known].map(([name, m]) => [name, m.keys()]));
-    return this.plan((key) => index.get(key), keys, region, true);
+    return this.plan((key) => index.get(key), keys, true);
   }
 
   /**
@@ -118,7 +149,7 @@ export class ServiceState {
       }
     }
     const lookup = (key: string) => (keys.has(key) ? index.get(key) : this.records.get(key)?.svc);
-    return this.plan(lookup, keys, undefined, false);
+    return this.plan(lookup, keys, false);
   }
 
   /** Plans the services whose table entry differs from what was last planned for them. */
@@ -127,20 +158,21 @@ export class ServiceState {
     const keys = new Set<string>();
     for (const [key, svc] of index) if (!sameService(this.records.get(key)?.svc, svc)) keys.add(key);
     for (const key of this.records.keys()) if (!index.has(key)) keys.add(key);
-    return this.plan((key) => index.get(key), keys, undefined, false);
+    return this.plan((key) => index.get(key), keys, false);
   }
 
-  private plan(lookup: (key: string) => TableService | undefined, keys: Set<string>, wholeRegion: Map<string, Iterable<string>> | undefined, rebuild: boolean): StatePlan {
+  /** `whole`: every entry of the maps is in the region (and the state is rebuilt on commit). */
+  private plan(lookup: (key: string) => TableService | undefined, keys: Set<string>, whole: boolean): StatePlan {
     const touched = this.expand(lookup, keys);
     const outcome = this.resolve(touched);
-    const diff = wholeRegion ? this.diffWhole(outcome, wholeRegion) : this.diffTouched(touched, outcome);
     const errors = this.errorsAfter(outcome.records, touched);
-    return {
-      steps: orderWrites(diff),
-      errors,
-      planned: touched.length,
-      commit: () => (rebuild ? this.commitRebuild(touched, outcome, diff) : this.commitDelta(touched, outcome, diff)),
-    };
+    if (whole) {
+      const frontends = [...outcome.records.values()].flatMap((r) => r.frontends);
+      const { steps } = planWhole(this.known, frontends, outcome.referenced);
+      return { steps, errors, planned: touched.length, commit: () => this.commitRebuild(touched, outcome) };
+    }
+    const diff = this.diffTouched(touched, outcome);
+    return { steps: orderWrites(diff), errors, planned: touched.length, commit: () => this.commitDelta(touched, outcome, diff) };
   }
 
   /** The touched services plus every service asking for a frontend they ask or asked for. */
@@ -179,8 +211,7 @@ export class ServiceState {
   private resolve(touched: readonly Touched[]): Outcome {
     const wins = this.winnerCheck(touched);
     const resolved = touched.map((t) => ({ t, ...(t.parsed ? resolveService(t.parsed, (c) => wins(t.key, c)) : { frontends: [], errors: [] }) }));
-    const parsedBackends = new Map<string, ParsedBackend>();
-    const backendIds = this.assignBackendIds(resolved.flatMap((r) => r.frontends), parsedBackends);
+    const backendIds = this.assignBackendIds(resolved.flatMap((r) => r.frontends));
     const revNats = this.assignRevNats(resolved.flatMap((r) => r.frontends));
     const records = new Map<string, ServiceRecord>();
     for (const { t, frontends, errors } of resolved) {
@@ -195,15 +226,15 @@ export class ServiceState {
     }
     // Only programmed frontends reference backends (one without a rev-NAT index writes nothing).
     const referenced = new Map<number, ParsedBackend>();
-    for (const r of records.values()) for (const fe of r.frontends) for (const b of fe.backends) referenced.set(b.id, parsedBackends.get(b.key)!);
+    for (const r of records.values()) for (const fe of r.frontends) for (let i = 0; i < fe.ids.length; i++) referenced.set(fe.ids[i]!, fe.backends[i]!);
     return { records, referenced };
   }
 
   /** Known IDs for known backends; new ones get the lowest ID the maps do not hold or mention. */
-  private assignBackendIds(frontends: readonly ParsedFrontend[], parsed: Map<string, ParsedBackend>): Map<string, number> {
+  private assignBackendIds(frontends: readonly ParsedFrontend[]): Map<string, number> {
     const ids = new Map<string, number>();
     const alloc = new IdAllocator(this.usedBackendIds, MAX_BACKEND_ID);
-    for (const b of frontends.flatMap((f) => f.backends)) {
+    for (const f of frontends) for (const b of f.backends) {
       if (ids.has(b.key)) continue;
       let id = this.backendIdOf.get(b.key);
       if (id === undefined) {
@@ -211,7 +242,6 @@ export class ServiceState {
         if (id === undefined) throw new Error('backend ID space exhausted'); // 2^32 backends cannot fit in any map
       }
       ids.set(b.key, id);
-      parsed.set(b.key, b);
     }
     return ids;
   }
@@ -236,24 +266,20 @@ export class ServiceState {
     return out;
   }
 
-  private desiredEntries(outcome: Outcome, backendIds: Iterable<number>): Entry[] {
+  private desiredEntries(outcome: Outcome): Entry[] {
     const entries: Entry[] = [];
-    for (const id of backendIds) entries.push(encodeBackend(outcome.referenced.get(id)!, id));
+    for (const [id, b] of outcome.referenced) entries.push(encodeBackend(b, id));
     for (const record of outcome.records.values()) {
-      for (const fe of record.frontends) entries.push(fe.revNatEntry, ...fe.slots);
+      for (const fe of record.frontends) entries.push(...frontendEntries(fe));
     }
     return entries;
-  }
-
-  private diffWhole(outcome: Outcome, region: Map<string, Iterable<string>>): RegionDiff {
-    return diffRegion(this.known, region, this.desiredEntries(outcome, outcome.referenced.keys()));
   }
 
   /** Reference count changes of backend IDs between the touched services' old and new frontends. */
   private refDeltas(touched: readonly Touched[], outcome: Outcome): Map<number, number> {
     const delta = new Map<number, number>();
     const bump = (records: Iterable<ServiceRecord | undefined>, by: number) => {
-      for (const r of records) for (const fe of r?.frontends ?? []) for (const b of fe.backends) delta.set(b.id, (delta.get(b.id) ?? 0) + by);
+      for (const r of records) for (const fe of r?.frontends ?? []) for (const id of fe.ids) delta.set(id, (delta.get(id) ?? 0) + by);
     };
     bump(touched.map((t) => this.records.get(t.key)), -1);
     bump(outcome.records.values(), +1);
@@ -264,10 +290,7 @@ export class ServiceState {
     const region = new Map<string, string[]>();
     const addKey = (map: string, hex: string) => (region.get(map) ?? region.set(map, []).get(map)!).push(hex);
     for (const t of touched) {
-      for (const fe of this.records.get(t.key)?.frontends ?? []) {
-        addKey(fe.revNatEntry.map, fe.revNatEntry.hex);
-        for (const s of fe.slots) addKey(s.map, s.hex);
-      }
+      for (const fe of this.records.get(t.key)?.frontends ?? []) for (const e of frontendEntries(fe)) addKey(e.map, e.hex);
     }
     // A backend leaves the maps when nothing references it any more.
     for (const [id, d] of this.refDeltas(touched, outcome)) {
@@ -275,7 +298,7 @@ export class ServiceState {
       const entry = encodeBackendKey(this.identityOfId.get(id), id);
       if (entry) addKey(entry.map, entry.hex);
     }
-    return diffRegion(this.known, region, this.desiredEntries(outcome, outcome.referenced.keys()));
+    return diffRegion(this.known, region, this.desiredEntries(outcome));
   }
 
   private errorsAfter(planned: ReadonlyMap<string, ServiceRecord>, touched: readonly Touched[]): TableError[] {
@@ -286,12 +309,20 @@ export class ServiceState {
     return withErrors.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, e]) => e);
   }
 
+  /** Contents read from the maps follow the writes; derived views follow the records by themselves. */
   private applyDiff(diff: RegionDiff): void {
-    for (const [map, entries] of diff.updates) {
+    const raw = (map: string): Map<string, Buffer> | undefined => {
       const m = this.known.get(map) ?? this.known.set(map, new Map()).get(map)!;
-      for (const e of entries) m.set(e.hex, e.value);
+      return isDerived(m) ? undefined : (m as Map<string, Buffer>);
+    };
+    for (const [map, entries] of diff.updates) {
+      const m = raw(map);
+      if (m) for (const e of entries) m.set(e.hex, e.value);
     }
-    for (const [map, hexes] of diff.deletes) for (const hex of hexes) this.known.get(map)?.delete(hex);
+    for (const [map, hexes] of diff.deletes) {
+      const m = raw(map);
+      if (m) for (const hex of hexes) m.delete(hex);
+    }
   }
 
   private commitDelta(touched: readonly Touched[], outcome: Outcome, diff: RegionDiff): void {
@@ -299,7 +330,11 @@ export class ServiceState {
     for (const t of touched) {
       const old = this.records.get(t.key);
       for (const c of old?.claims ?? []) this.wanters.get(c)?.delete(t.key);
-      for (const fe of old?.frontends ?? []) if (this.revNatOf.get(fe.key) === fe.revNat) this.revNatOf.delete(fe.key);
+      for (const fe of old?.frontends ?? []) {
+        if (this.revNatOf.get(fe.key) === fe.revNat) this.revNatOf.delete(fe.key);
+        if (this.feByHex0.get(fe.hex0) === fe) this.feByHex0.delete(fe.hex0);
+        if (this.feByRevNat.get(fe.revNat) === fe) this.feByRevNat.delete(fe.revNat);
+      }
       this.records.delete(t.key);
     }
     for (const [key, r] of outcome.records) this.remember(key, r);
@@ -312,38 +347,49 @@ export class ServiceState {
       this.backendIdOf.set(b.key, id);
       this.identityOfId.set(id, b.key);
       this.usedBackendIds.add(id);
+      this.backendOfId.set(id, b);
     }
     for (const r of outcome.records.values()) for (const fe of r.frontends) this.usedRevNat.add(fe.revNat);
     for (const hex of revNatDeletes(diff)) this.usedRevNat.delete(Buffer.from(hex, 'hex').readUInt16BE(0));
     this.applyDiff(diff);
   }
 
-  /** After a full plan on a recovered state: everything derived again from the records and the new contents. */
-  private commitRebuild(touched: readonly Touched[], outcome: Outcome, diff: RegionDiff): void {
-    this.applyDiff(diff);
+  /**
+   * After a whole-table plan: everything derived again from the records. The maps now hold
+   * exactly the records' entries, so the IDs in use are the records' IDs and the contents are
+   * the records' (derived views from here on).
+   */
+  private commitRebuild(touched: readonly Touched[], outcome: Outcome): void {
     for (const t of touched) this.records.delete(t.key);
-    for (const m of [this.wanters, this.revNatOf, this.backendIdOf, this.identityOfId, this.backendRefs]) m.clear();
+    for (const m of [this.wanters, this.revNatOf, this.backendIdOf, this.identityOfId, this.backendRefs, this.feByHex0, this.feByRevNat, this.backendOfId]) m.clear();
     this.usedBackendIds.clear();
     this.usedRevNat.clear();
     for (const [key, r] of outcome.records) this.remember(key, r);
-    // The maps now hold exactly the records' entries, so the IDs in use are the records' IDs.
     for (const r of this.records.values()) {
       for (const fe of r.frontends) {
         this.usedRevNat.add(fe.revNat);
-        for (const b of fe.backends) {
-          this.backendRefs.set(b.id, (this.backendRefs.get(b.id) ?? 0) + 1);
-          this.backendIdOf.set(b.key, b.id);
-          this.identityOfId.set(b.id, b.key);
-          this.usedBackendIds.add(b.id);
+        for (let i = 0; i < fe.ids.length; i++) {
+          const id = fe.ids[i]!;
+          const b = fe.backends[i]!;
+          this.backendRefs.set(id, (this.backendRefs.get(id) ?? 0) + 1);
+          this.backendIdOf.set(b.key, id);
+          this.identityOfId.set(id, b.key);
+          this.backendOfId.set(id, b);
+          this.usedBackendIds.add(id);
         }
       }
     }
+    this.known = derivedContents(this);
   }
 
   private remember(key: string, r: ServiceRecord): void {
     this.records.set(key, r);
     for (const c of r.claims) (this.wanters.get(c) ?? this.wanters.set(c, new Set()).get(c)!).add(key);
-    for (const fe of r.frontends) this.revNatOf.set(fe.key, fe.revNat);
+    for (const fe of r.frontends) {
+      this.revNatOf.set(fe.key, fe.revNat);
+      this.feByHex0.set(fe.hex0, fe);
+      this.feByRevNat.set(fe.revNat, fe);
+    }
   }
 
   private forgetBackend(id: number): void {
@@ -352,6 +398,7 @@ export class ServiceState {
     if (key !== undefined && this.backendIdOf.get(key) === id) this.backendIdOf.delete(key);
     this.identityOfId.delete(id);
     this.usedBackendIds.delete(id);
+    this.backendOfId.delete(id);
   }
 }
 

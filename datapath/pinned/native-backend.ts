@@ -77,6 +77,17 @@ function mapHandle(addon: BpfAddon, spec: MapSpec, fd: number, isClosed: () => b
       if (written < entries.length) return fail(errnoError(name, `update of entry ${written}`, addon.lastErrno()));
       return ok(undefined);
     },
+    async updatePacked(keys: Buffer, values: Buffer): Promise<Result<void, MapError>> {
+      if (isClosed()) return fail(closedError());
+      const count = keys.length / spec.keySize;
+      if (!Number.isInteger(count) || values.length !== count * spec.valueSize) {
+        return fail({ kind: 'bad_size', map: name, message: `${name}: packed entries must be ${spec.keySize}-byte keys and ${spec.valueSize}-byte values, got ${keys.length} and ${values.length} bytes` });
+      }
+      const written = addon.update(fd, keys, values, spec.keySize, spec.valueSize);
+      if (written < 0) return fail(errnoError(name, 'update', -written));
+      if (written < count) return fail(errnoError(name, `update of entry ${written}`, addon.lastErrno()));
+      return ok(undefined);
+    },
     async delete(keys: readonly Buffer[]): Promise<Result<void, MapError>> {
       if (isClosed()) return fail(closedError());
       const bad = checkSizes(spec, keys);
