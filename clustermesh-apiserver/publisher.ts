@@ -15,10 +15,10 @@ import type { KvClient, KvResult, TxnOp } from '../kvstore/types.js';
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
 import { BatchWriter } from './batch-writer.js';
-import { DesiredState, opsFor, recordOps } from './desired-state.js';
+import { KeyState, type KeyRecord } from './desired-state.js';
 import { reasonClass, type PublisherMetrics } from './metrics.js';
 import type { ProjectionOptions, Rejection } from './options.js';
-import { diff, ownedPrefixes, sliceServiceRef } from './project.js';
+import { ownedPrefixes, sliceServiceRef } from './project.js';
 import { affectedUnits, allUnits, cacheKeyOf, projectUnit, SliceIndex, type SourceCaches, type SourceKind, type Unit } from './units.js';
 
 export interface PublisherOptions {
@@ -72,9 +72,8 @@ export interface InitialSyncTiming {
 export class Publisher implements Module {
   private readonly informers = new Map<SourceKind, Informer<Obj>>();
   private readonly sliceIndex = new SliceIndex();
-  private readonly desired = new DesiredState();
-  /** What etcd holds under the owned prefixes, as far as this process knows. */
-  private readonly written = new Map<string, string>();
+  /** Per key: what the units want and what etcd holds under the owned prefixes. */
+  private readonly keys = new KeyState();
   private readonly dirty = new Set<Unit>();
   private readonly rejections = new Map<Unit, string>();
   private readonly leased: LeasedKeys;
@@ -161,7 +160,7 @@ export class Publisher implements Module {
     await this.pump();
     while (this.needFullSync && !this.stopped) await this.pump();
     if (this.stopped) return;
-    this.timing = { startedAt, informersSyncedAt, writtenAt: Date.now(), keys: this.written.size };
+    this.timing = { startedAt, informersSyncedAt, writtenAt: Date.now(), keys: this.keys.writtenSize };
     this.recordTiming(this.timing);
     await this.startLeasedKeys();
     if (this.stopped) return;
@@ -169,7 +168,7 @@ export class Publisher implements Module {
     for (const kind of Object.keys(CANARY_PREFIXES) as CanaryKind[]) {
       this.opts.metrics.initialSync.set({ scope: CANARY_PREFIXES[kind], source: this.opts.projection.clusterName, action: 'write' }, 1);
     }
-    this.opts.log.info('initial sync complete', { keys: this.written.size });
+    this.opts.log.info('initial sync complete', { keys: this.keys.writtenSize });
     this.every(this.opts.heartbeatIntervalMs ?? 60_000, () => this.leased.set(HEARTBEAT_KEY, rfc3339()));
     this.every(this.opts.clusterConfigIntervalMs ?? 300_000, () => this.putClusterConfig());
     this.every(this.opts.resyncIntervalMs ?? 600_000, async () => {
@@ -263,13 +262,13 @@ export class Publisher implements Module {
     return this.pumping;
   }
 
-  private recompute(units: Iterable<Unit>): string[] {
+  private recompute(units: Iterable<Unit>): KeyRecord[] {
     const caches = this.caches();
-    const touched: string[] = [];
+    const touched: KeyRecord[] = [];
     for (const unit of units) {
       const p = projectUnit(unit, caches, this.opts.projection);
-      this.report(unit, p.rejected);
-      touched.push(...this.desired.set(unit, p.entries));
+      if (p.rejected.length > 0 || this.rejections.has(unit)) this.report(unit, p.rejected);
+      for (const r of this.keys.setUnit(unit, p.entries)) touched.push(r);
     }
     return touched;
   }
@@ -309,20 +308,21 @@ export class Publisher implements Module {
     // Everything dirty so far is covered by recomputing every unit from the caches now;
     // events during the sync mark their units dirty again and are written afterwards.
     this.dirty.clear();
-    this.written.clear();
-    for (const [k, v] of current.value) this.written.set(k, v);
+    this.keys.resetWritten(current.value);
     // Units whose object is gone recompute to nothing, which drops their entries.
-    const units = [...new Set([...allUnits(this.caches()), ...this.desired.units(), ...this.rejections.keys()])];
+    const units = allUnits(this.caches());
+    const known = new Set(units);
+    for (const unit of [...this.keys.units(), ...this.rejections.keys()]) if (!known.has(unit)) units.push(unit);
     const stats = { listMs: Date.now() - t0, puts: 0, deletes: 0 };
     if (!(await this.writeInChunks(units, stats))) return this.failed('full sync write', this.lastError ?? 'unknown');
     // Left: keys in etcd that no unit produces (objects deleted while this process was away).
-    const d = diff(this.written, this.desired.entries);
+    const d = this.keys.diff();
     const rest: TxnOp[] = [...d.deletes.map((key): TxnOp => ({ op: 'delete', key })), ...d.puts.map(([key, value]): TxnOp => ({ op: 'put', key, value }))];
     if (!(await this.apply(rest))) return this.failed('full sync write', this.lastError ?? 'unknown');
     this.needFullSync = false;
     this.opts.metrics.fullSyncs.inc({ outcome: 'success' });
     this.opts.log.info('etcd matches the cluster', {
-      keys: this.written.size, puts: stats.puts + d.puts.length, deletes: stats.deletes + d.deletes.length, listMs: stats.listMs, totalMs: Date.now() - t0,
+      keys: this.keys.writtenSize, puts: stats.puts + d.puts.length, deletes: stats.deletes + d.deletes.length, listMs: stats.listMs, totalMs: Date.now() - t0,
     });
     return true;
   }
@@ -336,13 +336,13 @@ export class Publisher implements Module {
       batchSize: this.opts.batchSize ?? 128,
       workers: 8,
       onApplied: (ops) => {
-        recordOps(this.written, ops);
+        this.keys.recordApplied(ops);
         this.countWrites(ops);
       },
     });
     const end = this.opts.metrics.kvOps.startTimer({ scope: 'cilium/state', kind: 'clustermesh-apiserver', action: 'update' });
     for (let i = 0; i < units.length && !writer.failed; i += FULL_SYNC_CHUNK) {
-      const ops = opsFor(this.recompute(units.slice(i, i + FULL_SYNC_CHUNK)), this.desired.entries, this.written);
+      const ops = this.keys.opsFor(this.recompute(units.slice(i, i + FULL_SYNC_CHUNK)));
       for (const op of ops) stats[op.op === 'put' ? 'puts' : 'deletes']++;
       writer.push(ops);
       await writer.backpressure();
@@ -365,7 +365,7 @@ export class Publisher implements Module {
   private async flushDirty(): Promise<boolean> {
     const units = [...this.dirty];
     this.dirty.clear();
-    const ops = opsFor(this.recompute(units), this.desired.entries, this.written);
+    const ops = this.keys.opsFor(this.recompute(units));
     if (await this.apply(ops)) return true;
     return this.failed('incremental write', this.lastError ?? 'unknown');
   }
@@ -387,7 +387,7 @@ export class Publisher implements Module {
       this.lastError = r.error.message;
       return false;
     }
-    recordOps(this.written, ops);
+    this.keys.recordApplied(ops);
     this.countWrites(ops);
     return true;
   }
@@ -418,7 +418,7 @@ export class Publisher implements Module {
       healthy: informersHealthy && this.lastError === undefined,
       ready: this.ready,
       ...(this.lastError ? { message: this.lastError } : {}),
-      details: { keys: this.written.size, dirty: this.dirty.size, rejectedObjects: this.rejections.size },
+      details: { keys: this.keys.writtenSize, dirty: this.dirty.size, rejectedObjects: this.rejections.size },
     };
   }
 
