@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bpfMountsUnder } from '../../datapath/bpffs.js';
 import { isBpffs } from '../../datapath/pinned/root.js';
 import { meshlbBin } from '../../lib/repo.js';
@@ -16,7 +16,8 @@ import { bpfSkipReason, skipWithReason } from './bpf-env.js';
 
 const run = promisify(execFile);
 const skip = skipWithReason(bpfSkipReason(), 'sandbox up --datapath bpf');
-const dir = mkdtempSync(join(tmpdir(), 'meshlb-sandbox-bpf-'));
+// Made in beforeAll, not at import: a skipped or filtered run leaves nothing behind.
+let dir = '';
 
 async function meshlb(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -83,14 +84,19 @@ endpoints:
     conditions: { ready: true }
 `;
 
-afterAll(async () => {
-  await meshlb('sandbox', 'down', '--dir', dir, '--purge');
-  // Last resort so a failed test never leaves a mount on the machine.
-  for (const m of bpfMountsInDir()) await run('umount', ['-l', m]).catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
-}, 300_000);
-
 describe.skipIf(skip)('meshlb sandbox up --datapath bpf', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'meshlb-sandbox-bpf-'));
+  });
+
+  afterAll(async () => {
+    if (!dir) return;
+    await meshlb('sandbox', 'down', '--dir', dir, '--purge');
+    // Last resort so a failed test never leaves a mount on the machine.
+    for (const m of bpfMountsInDir()) await run('umount', ['-l', m]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
+
   test('agent programs its own bpffs; the service is listed; resume keeps bpf; down unmounts', async () => {
     const up = await meshlb('sandbox', 'up', '--clusters', '1', '--dir', dir, '--detach', '--datapath', 'bpf');
     expect(up.stderr + up.stdout).toContain('sandbox ready');

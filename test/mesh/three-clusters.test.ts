@@ -129,7 +129,8 @@ describe('three clusters connected with meshlb clustermesh connect', () => {
     );
     expect(connect.stderr).toBe('');
     expect(connect.code).toBe(0);
-    for (const c of CLUSTERS) {
+    // The clusters are independent here: checked concurrently, each with its own CLI process.
+    const checkCluster = async (c: string): Promise<void> => {
       // Until the agent has picked up the synced Secret it has no remotes and is trivially
       // "connected to all", so first wait for both remotes to be configured.
       await pollUntil(`${c}'s agent to see both remotes`, async () => (await s.remotes(c)).length === 2, {
@@ -150,7 +151,8 @@ describe('three clusters connected with meshlb clustermesh connect', () => {
       const remotes = await s.remotes(c);
       expect(remotes.map((r) => r.name).sort()).toEqual(ALL.filter((x) => x !== c));
       expect(remotes.every((r) => r.connected && r.ready)).toBe(true);
-    }
+    };
+    await Promise.all(CLUSTERS.map(checkCluster));
   });
 
   test(

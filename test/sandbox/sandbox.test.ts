@@ -7,12 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { meshlbBin } from '../../lib/repo.js';
 
 const run = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'meshlb-sandbox-'));
-const cacheDir = join(dir, 'kubectl-cache');
+// Made in beforeAll, not at import: a run that filters every test out leaves nothing behind.
+let dir = '';
 
 async function meshlb(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -25,13 +25,18 @@ async function meshlb(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 async function kubectl(context: string, ...args: string[]): Promise<string> {
-  const r = await run('/usr/bin/kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', cacheDir, '--context', context, ...args], {
+  const r = await run('/usr/bin/kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'kubectl-cache'), '--context', context, ...args], {
     timeout: 60_000,
   });
   return r.stdout;
 }
 
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'meshlb-sandbox-'));
+});
+
 afterAll(async () => {
+  if (!dir) return;
   await meshlb('sandbox', 'down', '--dir', dir, '--purge');
   rmSync(dir, { recursive: true, force: true });
 }, 300_000);
