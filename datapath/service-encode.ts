@@ -72,16 +72,23 @@ export function encodeFrontend(fe: ParsedFrontend, revNat: number, backendIds: r
   };
 }
 
+/**
+ * Copies `length` bytes; for the 2..24-byte keys and values of these maps a plain loop beats
+ * Buffer.copy and TypedArray.set, whose per-call overhead dominates at 220k calls.
+ */
+export function copyBytes(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: number, length: number): void {
+  for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i]!;
+}
+
 /** Writes the key of `slot` of a frontend at `offset` of `out`. */
 export function writeSlotKey(fe: FrontendRecord, slot: number, out: Buffer, offset: number): void {
-  // TypedArray set: Buffer.copy's argument handling costs more than 12 bytes of copying.
-  out.set(fe.key0, offset);
+  copyBytes(fe.key0, 0, out, offset, fe.key0.length);
   out.writeUInt16LE(slot, offset + slotOffset(fe.family));
 }
 
 /** Writes the value of `slot` (0: the frontend; n: backend slot n) at `offset` of `out`. */
 export function writeSlotValue(fe: FrontendRecord, slot: number, out: Buffer, offset: number): void {
-  out.set(fe.value0, offset);
+  copyBytes(fe.value0, 0, out, offset, fe.value0.length);
   if (slot === 0) return;
   out.writeUInt32LE(fe.ids[slot - 1]!, offset + VALUE_BACKEND_ID);
   out.writeUInt16LE(0, offset + VALUE_COUNT);

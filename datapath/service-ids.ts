@@ -98,21 +98,20 @@ export function recoverIds(actual: MapContents): RecoveredIds {
 
 /**
  * Hands out the lowest IDs >= 1 that are neither in `taken` nor handed out by this allocator,
- * up to `max`. `taken` is read, not copied: the caller's set of 100k+ IDs stays as it is.
+ * up to `max`. `taken` is read, not copied: the caller's set of 100k+ IDs stays as it is. IDs
+ * are handed out in increasing order, so everything below `next` is taken or handed out and
+ * nothing needs remembering.
  */
 export class IdAllocator {
   private next = 1;
-  private readonly mine = new Set<number>();
 
   constructor(private readonly taken: ReadonlySet<number>, private readonly max: number) {}
 
   /** The lowest free ID, or undefined when the space is exhausted. */
   allocate(): number | undefined {
-    while (this.next <= this.max && (this.taken.has(this.next) || this.mine.has(this.next))) this.next++;
+    while (this.next <= this.max && this.taken.has(this.next)) this.next++;
     if (this.next > this.max) return undefined;
-    const id = this.next;
-    this.mine.add(id);
-    return id;
+    return this.next++;
   }
 }
 

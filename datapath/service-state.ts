@@ -211,7 +211,7 @@ export class ServiceState implements DerivedSource {
   private resolve(touched: readonly Touched[]): Outcome {
     const wins = this.winnerCheck(touched);
     const resolved = touched.map((t) => ({ t, ...(t.parsed ? resolveService(t.parsed, (c) => wins(t.key, c)) : { frontends: [], errors: [] }) }));
-    const backendIds = this.assignBackendIds(resolved.flatMap((r) => r.frontends));
+    const idsOf = this.assignBackendIds(resolved.flatMap((r) => r.frontends));
     const revNats = this.assignRevNats(resolved.flatMap((r) => r.frontends));
     const records = new Map<string, ServiceRecord>();
     for (const { t, frontends, errors } of resolved) {
@@ -220,7 +220,7 @@ export class ServiceState implements DerivedSource {
       for (const fe of frontends) {
         const revNat = revNats.get(fe);
         if (revNat === undefined) errors.push({ service: t.parsed!.name, message: `no free reverse NAT index for ${fe.id.address}:${fe.id.port}` });
-        else programmed.push(encodeFrontend(fe, revNat, fe.backends.map((b) => backendIds.get(b.key)!)));
+        else programmed.push(encodeFrontend(fe, revNat, idsOf.get(fe)!));
       }
       records.set(t.key, { svc: t.svc, claims: t.claims, frontends: programmed, errors });
     }
@@ -230,20 +230,25 @@ export class ServiceState implements DerivedSource {
     return { records, referenced };
   }
 
-  /** Known IDs for known backends; new ones get the lowest ID the maps do not hold or mention. */
-  private assignBackendIds(frontends: readonly ParsedFrontend[]): Map<string, number> {
+  /** Known IDs for known backends; new ones get the lowest ID the maps do not hold or mention. Per frontend, in slot order. */
+  private assignBackendIds(frontends: readonly ParsedFrontend[]): Map<ParsedFrontend, number[]> {
     const ids = new Map<string, number>();
+    const out = new Map<ParsedFrontend, number[]>();
     const alloc = new IdAllocator(this.usedBackendIds, MAX_BACKEND_ID);
-    for (const f of frontends) for (const b of f.backends) {
-      if (ids.has(b.key)) continue;
-      let id = this.backendIdOf.get(b.key);
-      if (id === undefined) {
-        id = alloc.allocate();
-        if (id === undefined) throw new Error('backend ID space exhausted'); // 2^32 backends cannot fit in any map
+    for (const f of frontends) {
+      const mine: number[] = [];
+      for (const b of f.backends) {
+        let id = ids.get(b.key) ?? this.backendIdOf.get(b.key);
+        if (id === undefined) {
+          id = alloc.allocate();
+          if (id === undefined) throw new Error('backend ID space exhausted'); // 2^32 backends cannot fit in any map
+        }
+        ids.set(b.key, id);
+        mine.push(id);
       }
-      ids.set(b.key, id);
+      out.set(f, mine);
     }
-    return ids;
+    return out;
   }
 
   /** Kept indexes first (an index found twice goes to the first frontend), then new ones in order. */

@@ -8,7 +8,7 @@
 import type { Family } from './layouts/addr.js';
 import { lbMapNames } from './lb-maps.js';
 import type { MapContents } from './maps.js';
-import { backendValueSize, writeBackendValue, writeSlotKey, writeSlotValue, type FrontendRecord } from './service-encode.js';
+import { backendValueSize, copyBytes, writeBackendValue, writeSlotKey, writeSlotValue, type FrontendRecord } from './service-encode.js';
 import type { ParsedBackend } from './service-parse.js';
 import { orderWrites, packedUpdate, type RegionDiff, type WriteStep } from './service-plan.js';
 
@@ -74,8 +74,8 @@ function splitBySlot(list: PackedList): { slots: PackedList; slot0: PackedList }
     const slot = slots[i]!;
     const target = slot === 0 ? out.slot0 : out.slots;
     const j = slot === 0 ? out.slot0.count++ : start[slot]!++;
-    list.keys.copy(target.keys, j * ks, i * ks, (i + 1) * ks);
-    list.values.copy(target.values, j * vs, i * vs, (i + 1) * vs);
+    copyBytes(list.keys, i * ks, target.keys, j * ks, ks);
+    copyBytes(list.values, i * vs, target.values, j * vs, vs);
   }
   out.slots.count = count - zeros;
   return out;
@@ -114,7 +114,7 @@ function familyLists(known: MapContents, family: Family, frontends: readonly Fro
   for (const fe of frontends) {
     if (fe.family !== family) continue;
     revNat.keys.writeUInt16BE(fe.revNat, revNat.count * 2);
-    fe.revNatValue.copy(revNat.values, revNat.count * revNat.valueSize);
+    copyBytes(fe.revNatValue, 0, revNat.values, revNat.count * revNat.valueSize, revNat.valueSize);
     revNat.keep();
     for (let slot = 0; slot <= fe.ids.length; slot++) {
       writeSlotKey(fe, slot, services.keys, services.count * keySize);
