@@ -39,8 +39,21 @@ export function boolAnnotation(
  * or annotation falls back to the default and is reported, so one bad namespace object cannot
  * withdraw every service in it.
  */
-export function namespaceIsGlobal(ns: unknown, opts: ProjectionOptions): { global: boolean; rejected?: Rejection } {
+export function namespaceIsGlobal(ns: unknown, opts: ProjectionOptions): NamespaceVerdict {
   if (ns === undefined) return { global: opts.defaultGlobalNamespace };
+  // Asked once per service and endpoint in the namespace (60,000 times in a full sync of the
+  // bench) about the same immutable cache object: the verdict is kept per object.
+  const memo = typeof ns === 'object' && ns !== null ? namespaceVerdicts.get(ns) : undefined;
+  if (memo !== undefined && memo.defaultGlobal === opts.defaultGlobalNamespace) return memo.verdict;
+  const verdict = namespaceVerdict(ns, opts);
+  if (typeof ns === 'object' && ns !== null) namespaceVerdicts.set(ns, { defaultGlobal: opts.defaultGlobalNamespace, verdict });
+  return verdict;
+}
+
+type NamespaceVerdict = { readonly global: boolean; readonly rejected?: Rejection };
+const namespaceVerdicts = new WeakMap<object, { readonly defaultGlobal: boolean; readonly verdict: NamespaceVerdict }>();
+
+function namespaceVerdict(ns: unknown, opts: ProjectionOptions): NamespaceVerdict {
   const parsed = namespaceSchema.safeParse(ns);
   if (!parsed.success) {
     return { global: opts.defaultGlobalNamespace, rejected: rejection('Namespace', ns, zodReason(parsed.error)).rejected[0] };
