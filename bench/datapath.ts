@@ -153,38 +153,24 @@ async function rawBpftool(root: string) {
   return { entries: RAW_ENTRIES, ms: round(ms), entriesPerSec: Math.round(RAW_ENTRIES / (ms / 1000)) };
 }
 
-/** Backend writes (batched by the addon) of prepared entries into a scratch map. */
-async function rawAddonBatch(backend: MapBackend) {
-  const spec = { name: 'raw_addon', kind: 'hash' as const, keySize: 12, valueSize: 12, maxEntries: RAW_ENTRIES, flags: 0 };
-  const map = await backend.open(spec);
-  if (!map.ok) throw new Error(map.error.message);
-  const entries = Array.from({ length: RAW_ENTRIES }, (_, i) => {
-    const key = Buffer.alloc(12);
-    key.writeUInt32LE(i, 0);
-    return { key, value: Buffer.alloc(12, 1) };
-  });
-  const refusals = loadBpfAddon().addon?.batchRefusals() ?? 0;
-  const t0 = performance.now();
-  const res = await map.value.update(entries);
-  const ms = performance.now() - t0;
-  if (!res.ok) throw new Error(res.error.message);
-  const fellBack = (loadBpfAddon().addon?.batchRefusals() ?? 0) > refusals;
-  return { entries: RAW_ENTRIES, ms: round(ms), entriesPerSec: Math.round(RAW_ENTRIES / (ms / 1000)), kernelBatches: !fellBack };
-}
-
-/** One bpf(2) update per entry from the addon's C loop, on an unpinned scratch map. */
-function rawAddonPerEntry(addon: BpfAddon) {
-  const fd = addon.create(1 /* hash */, 12, 12, RAW_ENTRIES, 0, 'raw_each');
+/**
+ * The addon's raw write paths on an unpinned scratch map: prepared packed keys and values,
+ * either in BPF_MAP_UPDATE_BATCH calls (what the backend uses) or one bpf(2) call per entry.
+ */
+function rawAddonWrite(addon: BpfAddon, mode: 'batch' | 'perEntry') {
+  const fd = addon.create(1 /* hash */, 12, 12, RAW_ENTRIES, 0, `raw_${mode}`);
   if (fd < 0) throw new Error(`map create failed: errno ${-fd}`);
   try {
     const keys = Buffer.alloc(RAW_ENTRIES * 12);
     for (let i = 0; i < RAW_ENTRIES; i++) keys.writeUInt32LE(i, i * 12);
     const values = Buffer.alloc(RAW_ENTRIES * 12, 1);
+    const refusals = addon.batchRefusals();
     const t0 = performance.now();
-    const written = addon.updateEach(fd, keys, values, 12, 12);
+    const written = mode === 'batch' ? addon.update(fd, keys, values, 12, 12) : addon.updateEach(fd, keys, values, 12, 12);
     const ms = performance.now() - t0;
-    if (written !== RAW_ENTRIES) throw new Error(`per-entry update stopped at ${written}: errno ${addon.lastErrno()}`);
-    return { entries: RAW_ENTRIES, ms: round(ms), entriesPerSec: Math.round(RAW_ENTRIES / (ms / 1000)) };
+    if (written !== RAW_ENTRIES) throw new Error(`${mode} update stopped at ${written}: errno ${addon.lastErrno()}`);
+    const result = { entries: RAW_ENTRIES, ms: round(ms), entriesPerSec: Math.round(RAW_ENTRIES / (ms / 1000)) };
+    return mode === 'batch' ? { ...result, kernelBatches: addon.batchRefusals() === refusals } : result;
   } finally {
     addon.close(fd);
   }
@@ -206,7 +192,7 @@ async function runBpf() {
     try {
       process.stderr.write(`bench datapath: pinned maps via ${backend.impl}\n`);
       const addon = loadBpfAddon().addon;
-      const native = backend.impl === 'native' && addon ? { addon: rawAddonPerEntry(addon), addonBatch: await rawAddonBatch(backend) } : undefined;
+      const native = backend.impl === 'native' && addon ? { addon: rawAddonWrite(addon, 'perEntry'), addonBatch: rawAddonWrite(addon, 'batch') } : undefined;
       const raw = { bpftoolBatch: await rawBpftool(dir), ...native };
       const measured = await programAndUpdate(backend);
       const rate = measured.fullProgram.entriesPerSec;

@@ -10,6 +10,8 @@ import type { BpfAddon } from './addon.js';
 import { BpfMapType, errnoError, kernelMapName, pinPath, specMismatch, type PinnedMapInfo } from './spec.js';
 
 const EEXIST = 17;
+/** Entries the first dump attempt has room for. */
+const DUMP_FIRST_TRY = 4096;
 
 export interface PinnedBackend extends MapBackend {
   readonly kind: 'bpf';
@@ -108,10 +110,20 @@ function mapHandle(addon: BpfAddon, spec: MapSpec, fd: number, isClosed: () => b
     },
     async dump(): Promise<Result<MapEntry[], MapError>> {
       if (isClosed()) return fail(closedError());
-      const keys = Buffer.allocUnsafe(spec.maxEntries * spec.keySize);
-      const values = Buffer.allocUnsafe(spec.maxEntries * spec.valueSize);
-      const n = addon.dump(fd, keys, values, spec.keySize, spec.valueSize);
-      if (n < 0) return fail(errnoError(name, 'dump', -n));
+      // Small first: an empty or small map (the agent's start) costs no buffers sized for the
+      // whole map. A dump that fills the small buffers is redone at full size.
+      let cap = Math.min(spec.maxEntries, DUMP_FIRST_TRY);
+      let keys: Buffer;
+      let values: Buffer;
+      let n: number;
+      for (;;) {
+        keys = Buffer.allocUnsafe(cap * spec.keySize);
+        values = Buffer.allocUnsafe(cap * spec.valueSize);
+        n = addon.dump(fd, keys, values, spec.keySize, spec.valueSize);
+        if (n < 0) return fail(errnoError(name, 'dump', -n));
+        if (n < cap || cap === spec.maxEntries) break;
+        cap = spec.maxEntries;
+      }
       const out: MapEntry[] = new Array<MapEntry>(n);
       for (let i = 0; i < n; i++) {
         out[i] = {
