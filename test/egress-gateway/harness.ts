@@ -1,13 +1,11 @@
 /**
- * The egress gateway's test world: a real etcd and the sandbox API server, the Cilium CRDs
- * applied with the real kubectl, and one "node" per `startNode`: a real agent (status API,
+ * The egress gateway's test world: the shared API world (a real etcd, the sandbox API server,
+ * the Cilium CRDs applied with the real kubectl) and one "node" per `startNode`: a real agent (status API,
  * registry), a real datapath (memory or pinned BPF backend) and the egress-gateway feature
  * built through its AgentFeature, with the node's interfaces given by the test. Nodes and
  * pods are written with the real client (status needs the /status subresource), policies
  * with `kubectl apply`, so what the agents see is what a cluster would show them.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { startAgent, type Agent } from '../../agent/agent.js';
@@ -19,14 +17,12 @@ import type { HostNetwork } from '../../egress-gateway/host.js';
 import { openEgressMap, readEgressMap } from '../../egress-gateway/map.js';
 import { EGRESS_POLICIES } from '../../egress-gateway/sources.js';
 import { createObject, deleteObject, mergePatch, patchStatus } from '../../k8s/patch.js';
-import { kubeRequest } from '../../k8s/request.js';
-import { collectionPath, coreResource } from '../../k8s/resource.js';
+import { coreResource } from '../../k8s/resource.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import type { Module } from '../../lib/module.js';
-import { withApiServer, type Harness } from '../k8s/harness.js';
-import { createKubectl, type Kubectl, type KubectlResult } from '../kubectl/run.js';
-
-const crdDir = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
+import { eventually as poll, withApiWorld } from '../helpers/api-world.js';
+import type { Harness } from '../k8s/harness.js';
+import type { KubectlResult } from '../kubectl/run.js';
 
 export interface TestNode {
   readonly name: string;
@@ -70,43 +66,15 @@ async function must<T>(what: string, r: Promise<{ ok: true; value: T } | { ok: f
 }
 
 export function withEgressWorld(): EgressWorld {
-  const h = withApiServer();
-  let kubectl: Kubectl | undefined;
+  const { h, kubectl: run, must: mustKubectl } = withApiWorld({ served: [EGRESS_POLICIES] });
   const nodes: TestNode[] = [];
 
-  const run = async (args: readonly string[], stdin?: string): Promise<KubectlResult> => {
-    if (!kubectl) throw new Error('kubectl used before beforeAll ran');
-    return kubectl.run(args, stdin);
-  };
-
   beforeAll(async () => {
-    const config = JSON.parse(readFileSync(h.kubeconfigPath, 'utf8')) as {
-      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-      users: { user: { token: string } }[];
-    };
-    kubectl = await createKubectl({
-      server: config.clusters[0]!.cluster.server,
-      token: config.users[0]!.user.token,
-      caPem: Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString(),
-    });
-    const applied = await run(['apply', '-f', crdDir]);
-    if (applied.code !== 0) throw new Error(`kubectl apply CRDs: ${applied.stderr}`);
-    const until = Date.now() + 10_000;
-    for (;;) {
-      const r = await kubeRequest(h.kc, { method: 'GET', path: collectionPath(EGRESS_POLICIES) });
-      if (r.ok) break;
-      if (Date.now() > until) throw new Error(`egress policy CRD not served: ${r.error.message}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
     await must('namespace default', createObject(h.kc, coreResource('namespaces'), { metadata: { name: 'default' } })).catch(() => undefined);
   });
 
   afterAll(async () => {
-    try {
-      for (const n of nodes.splice(0).reverse()) await n.stop();
-    } finally {
-      await kubectl?.close();
-    }
+    for (const n of nodes.splice(0).reverse()) await n.stop();
   });
 
   const startNode = async (name: string, o: NodeOptions = {}): Promise<TestNode> => {
@@ -160,8 +128,7 @@ export function withEgressWorld(): EgressWorld {
     h,
     kubectl: run,
     async apply(...docs) {
-      const r = await run(['apply', '-f', '-'], docs.join('\n---\n'));
-      if (r.code !== 0) throw new Error(`kubectl apply failed (${r.code}): ${r.stderr}`);
+      await mustKubectl(['apply', '-f', '-'], docs.join('\n---\n'));
     },
     async addNode(name, ip, labels = {}) {
       const ref = { ...coreResource('nodes'), name };
@@ -191,17 +158,9 @@ export function withEgressWorld(): EgressWorld {
   };
 }
 
-/** Polls `check` until it returns without throwing; the last failure is the error. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  }
+/** The shared poll, tighter: these tests read in-process maps, which cost next to nothing to poll. */
+export function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
+  return poll(check, timeoutMs, everyMs);
 }
 
 /** `source → gatewayIP` for every entry of one destination CIDR. */

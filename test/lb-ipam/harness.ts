@@ -1,26 +1,23 @@
 /**
- * LB-IPAM's test world: a real etcd and the sandbox API server (test/k8s/harness.ts), the
- * Cilium CRDs applied by the real kubectl, and the LB-IPAM controller running in-process.
+ * LB-IPAM's test world: the shared API world (a real etcd, the sandbox API server, the Cilium
+ * CRDs applied by the real kubectl) and the LB-IPAM controller running in-process.
  * Everything is written with `kubectl apply` and read back with `kubectl get`, so what a test
  * sees is what a user would see. Each test works in its own namespace and selects its pools by
  * the namespace pseudo-label, so tests in one file do not take each other's addresses.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
-import { kubeRequest } from '../../k8s/request.js';
-import { collectionPath } from '../../k8s/resource.js';
 import { silentLogger } from '../../lib/log.js';
 import type { Module } from '../../lib/module.js';
 import { LB_IP_POOLS } from '../../lb-ipam/controller.js';
 import type { Options } from '../../lb-ipam/desired.js';
 import { createLbIpamController } from '../../lb-ipam/index.js';
-import { withApiServer, type Harness } from '../k8s/harness.js';
-import { createKubectl, type Kubectl, type KubectlResult } from '../kubectl/run.js';
+import { withApiWorld } from '../helpers/api-world.js';
+import type { Harness } from '../k8s/harness.js';
+import type { KubectlResult } from '../kubectl/run.js';
 
-const crdDir = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
+export { eventually } from '../helpers/api-world.js';
 
 export interface PoolSpec {
   readonly blocks: readonly ({ cidr: string } | { start: string; stop?: string })[];
@@ -111,29 +108,15 @@ export interface LbIpamWorld {
   readonly controller: Module | undefined;
 }
 
-export function withLbIpamWorld(options: Partial<Options> = {}): LbIpamWorld {
-  const h = withApiServer();
-  let kubectl: Kubectl | undefined;
+/** `debounceMs`: how long the controller lets informer events gather before a round. */
+export function withLbIpamWorld(options: Partial<Options> = {}, debounceMs = 20): LbIpamWorld {
+  const { h, kubectl: run, must, getJson } = withApiWorld({ served: [LB_IP_POOLS] });
   let controller: Module | undefined;
   let abort: AbortController | undefined;
 
-  const run = async (args: readonly string[], stdin?: string): Promise<KubectlResult> => {
-    if (!kubectl) throw new Error('kubectl used before beforeAll ran');
-    return kubectl.run(args, stdin);
-  };
-  const must = async (args: readonly string[], stdin?: string): Promise<string> => {
-    const r = await run(args, stdin);
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
-  };
-  const getJson = async (args: readonly string[]): Promise<Record<string, unknown> | undefined> => {
-    const r = await run([...args, '-o', 'json']);
-    return r.code === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : undefined;
-  };
-
   const startController = async (o: Partial<Options> = options): Promise<void> => {
     abort = new AbortController();
-    controller = createLbIpamController({ kc: h.kc, registry: new Registry(), logger: silentLogger, options: o, debounceMs: 20 });
+    controller = createLbIpamController({ kc: h.kc, registry: new Registry(), logger: silentLogger, options: o, debounceMs });
     await controller.start(abort.signal);
   };
   const stopController = async (): Promise<void> => {
@@ -142,34 +125,8 @@ export function withLbIpamWorld(options: Partial<Options> = {}): LbIpamWorld {
     controller = undefined;
   };
 
-  beforeAll(async () => {
-    const config = JSON.parse(readFileSync(h.kubeconfigPath, 'utf8')) as {
-      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-      users: { user: { token: string } }[];
-    };
-    kubectl = await createKubectl({
-      server: config.clusters[0]!.cluster.server,
-      token: config.users[0]!.user.token,
-      caPem: Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString(),
-    });
-    await must(['apply', '-f', crdDir]);
-    const until = Date.now() + 10_000;
-    for (;;) {
-      const r = await kubeRequest(h.kc, { method: 'GET', path: collectionPath(LB_IP_POOLS) });
-      if (r.ok) break;
-      if (Date.now() > until) throw new Error(`pool CRD not served: ${r.error.message}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    await startController();
-  });
-
-  afterAll(async () => {
-    try {
-      await stopController();
-    } finally {
-      await kubectl?.close();
-    }
-  });
+  beforeAll(() => startController());
+  afterAll(() => stopController());
 
   return {
     h,
@@ -184,17 +141,17 @@ export function withLbIpamWorld(options: Partial<Options> = {}): LbIpamWorld {
       await must(['create', 'namespace', name]);
     },
     async ingress(ns, name) {
-      const svc = await getJson(['get', 'service', '-n', ns, name]);
+      const svc = await getJson('service', '-n', ns, name);
       const ingress = ((svc?.status as { loadBalancer?: { ingress?: { ip: string }[] } } | undefined)?.loadBalancer?.ingress) ?? [];
       return ingress.map((i) => i.ip);
     },
     async condition(ns, name) {
-      const svc = await getJson(['get', 'service', '-n', ns, name]);
+      const svc = await getJson('service', '-n', ns, name);
       const conds = ((svc?.status as { conditions?: ServiceCondition[] } | undefined)?.conditions) ?? [];
       return conds.find((c) => c.type === 'cilium.io/IPAMRequestSatisfied');
     },
     async poolConditions(name) {
-      const pool = await getJson(['get', 'ciliumloadbalancerippools', name]);
+      const pool = await getJson('ciliumloadbalancerippools', name);
       return ((pool?.status as { conditions?: ServiceCondition[] } | undefined)?.conditions) ?? [];
     },
     startController,
@@ -203,17 +160,4 @@ export function withLbIpamWorld(options: Partial<Options> = {}): LbIpamWorld {
       return controller;
     },
   };
-}
-
-/** Polls `check` until it returns without throwing; the last failure is the error. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }

@@ -1,21 +1,16 @@
 /**
- * The operator's test world: a real etcd and the sandbox API server (test/k8s/harness.ts) with
- * the Cilium CRDs from deploy/crds applied by the real kubectl, plus small helpers to create
- * pods with a status and to read back identities and endpoints.
+ * The operator's test world: the shared API world (a real etcd, the sandbox API server, the
+ * Cilium CRDs from deploy/crds applied by the real kubectl), plus small helpers to create pods
+ * with a status and to read back identities and endpoints.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { beforeAll } from 'vitest';
 import { createObject, deleteObject, mergePatch, patchStatus } from '../../k8s/patch.js';
 import { kubeRequest } from '../../k8s/request.js';
 import { collectionPath, coreResource } from '../../k8s/resource.js';
 import { CILIUM_ENDPOINTS, CILIUM_IDENTITIES } from '../../operator/identity/writer.js';
-import { withApiServer, type Harness } from '../k8s/harness.js';
+import { withApiWorld } from '../helpers/api-world.js';
+import type { Harness } from '../k8s/harness.js';
 
-const run = promisify(execFile);
-export const KUBECTL = '/usr/bin/kubectl';
-const crdDir = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
+export { eventually } from '../helpers/api-world.js';
 
 export interface Identity {
   readonly id: number;
@@ -48,18 +43,7 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 }
 
 export function withOperatorWorld(): OperatorWorld {
-  const h = withApiServer();
-  beforeAll(async () => {
-    await run(KUBECTL, ['--kubeconfig', h.kubeconfigPath, 'apply', '-f', crdDir]);
-    // CRDs are served a moment after they are stored.
-    const until = Date.now() + 10_000;
-    for (;;) {
-      const r = await kubeRequest(h.kc, { method: 'GET', path: collectionPath(CILIUM_ENDPOINTS) });
-      if (r.ok) break;
-      if (Date.now() > until) throw new Error(`CRDs not served: ${r.error.message}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  });
+  const { h } = withApiWorld({ served: [CILIUM_IDENTITIES, CILIUM_ENDPOINTS] });
 
   return {
     h,
@@ -103,17 +87,3 @@ export function withOperatorWorld(): OperatorWorld {
     },
   };
 }
-
-/** Polls `check` until it returns without throwing; the last failure is the error. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
