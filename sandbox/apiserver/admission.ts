@@ -67,6 +67,14 @@ function validate(
   return { object: obj, causes };
 }
 
+/**
+ * A write that leaves the spec as stored (a status write, a label change) keeps the addresses it
+ * has; listing every Service to re-check them made each such write cost O(services).
+ */
+function specKept(next: KObject, old: KObject | undefined): boolean {
+  return old !== undefined && JSON.stringify(next.spec) === JSON.stringify(old.spec);
+}
+
 async function finish(
   ctx: ApiContext,
   def: ResourceDef,
@@ -76,7 +84,7 @@ async function finish(
   let out = applyStaticDefaults(def, obj);
   // Allocation comes first, as in Kubernetes: an update that omits clusterIP/nodePort keeps the
   // stored ones instead of failing the "immutable" checks.
-  if (def.builtin && def.group === '' && def.kind === 'Service') {
+  if (def.builtin && def.group === '' && def.kind === 'Service' && !specKept(out, old)) {
     const inUse = await servicesInUse(ctx, old);
     if (!inUse.ok) return inUse;
     const allocated = allocateService(out, old, inUse.value, ctx.random);
