@@ -8,7 +8,10 @@ import { kubeRequest } from '../../k8s/request.js';
 import { collectionPath, coreResource } from '../../k8s/resource.js';
 import { eventually, poolYaml, serviceYaml, withLbIpamWorld } from './harness.js';
 
-const w = withLbIpamWorld();
+// Services arrive one by one for minutes; a round every 20 ms (what the other files use, for
+// quick reactions) would decide over up to 1,000 services per create, on the event loop the
+// API server shares. Half a second still allocates while they arrive, in far fewer rounds.
+const w = withLbIpamWorld({}, 500);
 const COUNT = 1000;
 
 type Svc = { metadata: { name: string }; status?: { loadBalancer?: { ingress?: { ip: string }[] }; conditions?: { type: string; status: string }[] } };
