@@ -74,16 +74,18 @@ interface Backends {
 
 /** Backends of one frontend: same family and protocol (and port name when both have one), in use first. */
 function frontendBackends(f: TableFrontend, fid: FrontendIdentity, backends: Backends): ParsedBackend[] {
-  const seen = new Set<string>();
+  // A set only pays off for long lists; most services have a handful of backends.
+  const seen = backends.parsed.length > 16 ? new Set<string>() : undefined;
   const inUse: ParsedBackend[] = [];
   const spare: ParsedBackend[] = [];
+  const isDuplicate = (key: string): boolean => (seen ? seen.has(key) : inUse.some((b) => b.key === key) || spare.some((b) => b.key === key));
   for (let i = 0; i < backends.parsed.length; i++) {
     const raw = backends.raw[i]!;
     const b = backends.parsed[i]!;
     if (b.id.family !== fid.family || b.id.proto !== fid.proto) continue;
     if (f.portName !== undefined && raw.portName !== undefined && f.portName !== raw.portName) continue;
-    if (seen.has(b.key)) continue;
-    seen.add(b.key);
+    if (isDuplicate(b.key)) continue;
+    seen?.add(b.key);
     (b.inUse ? inUse : spare).push(b);
   }
   return spare.length === 0 ? inUse : inUse.concat(spare);
@@ -115,6 +117,8 @@ export function parseService(svc: TableService): ParsedService {
 
 /** Claim keys a parsed service asks for (usable frontends; a key listed twice counts once). */
 export function claimKeys(parsed: ParsedService): string[] {
+  const only = parsed.items.length === 1 ? parsed.items[0]! : undefined;
+  if (only) return 'frontend' in only ? [only.frontend.key] : [];
   const keys = new Set<string>();
   for (const item of parsed.items) if ('frontend' in item) keys.add(item.frontend.key);
   return [...keys];
