@@ -19,7 +19,7 @@ import { KeyState, type KeyRecord } from './desired-state.js';
 import { reasonClass, type PublisherMetrics } from './metrics.js';
 import type { ProjectionOptions, Rejection } from './options.js';
 import { ownedPrefixes, sliceServiceRef } from './project.js';
-import { affectedUnits, allUnits, cacheKeyOf, projectUnit, SliceIndex, type SourceCaches, type SourceKind, type Unit } from './units.js';
+import { affectedUnits, allUnits, cacheKeyOf, projectUnit, SliceIndex, unitProjectable, type SourceCaches, type SourceKind, type Unit } from './units.js';
 
 export interface PublisherOptions {
   readonly kc: KubeConfig;
@@ -80,6 +80,14 @@ export class Publisher implements Module {
   private readonly timers: NodeJS.Timeout[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private needFullSync = true;
+  /**
+   * Until the first full sync: units are projected (desired side only) while the informers
+   * are still listing, so that once they have synced only the units changed since are
+   * projected and the write phase is writing. Every event marks its units dirty, so the
+   * projections of units that are not dirty are current.
+   */
+  private projectingWhileListing = true;
+  private listingProjection: NodeJS.Immediate | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -133,6 +141,24 @@ export class Publisher implements Module {
     for (const unit of affectedUnits(kind, obj, old, this.caches())) this.dirty.add(unit);
     // Before the initial sync, the full comparison covers every event.
     if (this.ready) this.scheduleFlush();
+    else if (this.projectingWhileListing) this.listingProjection ??= setImmediate(() => this.projectWhileListing());
+  }
+
+  /** Projects, a slice at a time, the dirty units whose informers have all listed. */
+  private projectWhileListing(): void {
+    this.listingProjection = undefined;
+    if (!this.projectingWhileListing || this.stopped) return;
+    const synced = (kind: SourceKind) => this.informers.get(kind)!.synced;
+    const batch: Unit[] = [];
+    for (const unit of this.dirty) {
+      if (!unitProjectable(unit, synced)) continue;
+      batch.push(unit);
+      if (batch.length === 2_000) break;
+    }
+    for (const unit of batch) this.dirty.delete(unit);
+    this.recompute(batch);
+    // More may be waiting for an informer still listing: its next event brings this back.
+    if (batch.length === 2_000) this.listingProjection = setImmediate(() => this.projectWhileListing());
   }
 
   private scheduleFlush(delayMs = this.opts.coalesceMs ?? 20): void {
@@ -307,12 +333,9 @@ export class Publisher implements Module {
     if (!current.ok) return this.failed('listing etcd', current.error.message);
     // Everything dirty so far is covered by recomputing every unit from the caches now;
     // events during the sync mark their units dirty again and are written afterwards.
-    this.dirty.clear();
     this.keys.resetWritten(current.value);
-    // Units whose object is gone recompute to nothing, which drops their entries.
-    const units = allUnits(this.caches());
-    const known = new Set(units);
-    for (const unit of [...this.keys.units(), ...this.rejections.keys()]) if (!known.has(unit)) units.push(unit);
+    const units = this.unitsToProject();
+    this.dirty.clear();
     const stats = { listMs: Date.now() - t0, puts: 0, deletes: 0 };
     if (!(await this.writeInChunks(units, stats))) return this.failed('full sync write', this.lastError ?? 'unknown');
     // Left: keys in etcd that no unit produces (objects deleted while this process was away).
@@ -325,6 +348,23 @@ export class Publisher implements Module {
       keys: this.keys.writtenSize, puts: stats.puts + d.puts.length, deletes: stats.deletes + d.deletes.length, listMs: stats.listMs, totalMs: Date.now() - t0,
     });
     return true;
+  }
+
+  /**
+   * The first full sync projects only what changed since the projection while listing; later
+   * ones (after a failed write, periodic) project every unit again.
+   */
+  private unitsToProject(): Unit[] {
+    if (this.projectingWhileListing) {
+      this.projectingWhileListing = false;
+      clearImmediate(this.listingProjection);
+      return [...this.dirty];
+    }
+    // Units whose object is gone recompute to nothing, which drops their entries.
+    const units = allUnits(this.caches());
+    const known = new Set(units);
+    for (const unit of [...this.keys.units(), ...this.rejections.keys()]) if (!known.has(unit)) units.push(unit);
+    return units;
   }
 
   /**
@@ -403,6 +443,7 @@ export class Publisher implements Module {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.flushTimer);
+    clearImmediate(this.listingProjection);
     for (const t of this.timers) clearTimeout(t);
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await this.pumping;

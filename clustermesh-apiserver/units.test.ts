@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ProjectionOptions } from './options.js';
-import { affectedUnits, allUnits, projectUnit, SliceIndex, type SourceCaches } from './units.js';
+import { affectedUnits, allUnits, projectUnit, SliceIndex, unitProjectable, type SourceCaches, type SourceKind } from './units.js';
 
 const opts: ProjectionOptions = { clusterName: 'c1', clusterId: 1, maxConnectedClusters: 255, defaultGlobalNamespace: true };
 
@@ -80,5 +80,27 @@ describe('SliceIndex', () => {
     expect([...i.byService]).toEqual([['a/y', new Set(['a/s'])]]);
     i.set('a/s', undefined);
     expect(i.byService.size).toBe(0);
+  });
+});
+
+describe('unitProjectable', () => {
+  const syncedOnly = (...kinds: SourceKind[]) => (k: SourceKind) => kinds.includes(k);
+
+  test('a service waits for its slices and namespaces to have listed', () => {
+    expect(unitProjectable('svc:a/x', syncedOnly('Service', 'Namespace'))).toBe(false);
+    expect(unitProjectable('svc:a/x', syncedOnly('Service', 'EndpointSlice'))).toBe(false);
+    expect(unitProjectable('svc:a/x', syncedOnly('Service', 'EndpointSlice', 'Namespace'))).toBe(true);
+  });
+
+  test('an endpoint waits for namespaces; identities and nodes only for themselves', () => {
+    expect(unitProjectable('cep:a/p', syncedOnly('CiliumEndpoint'))).toBe(false);
+    expect(unitProjectable('cep:a/p', syncedOnly('CiliumEndpoint', 'Namespace'))).toBe(true);
+    expect(unitProjectable('id:70000', syncedOnly('CiliumIdentity'))).toBe(true);
+    expect(unitProjectable('node:n1', syncedOnly())).toBe(false);
+    expect(unitProjectable('node:n1', syncedOnly('Node'))).toBe(true);
+  });
+
+  test('an unknown unit type is never projected early', () => {
+    expect(unitProjectable('what:x', () => true)).toBe(false);
   });
 });

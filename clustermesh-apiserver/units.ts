@@ -146,3 +146,22 @@ export class SliceIndex {
     this.byService.set(serviceRef, set);
   }
 }
+
+/** The informers a unit's projection reads, besides its own object's. */
+const unitSources: Readonly<Record<string, readonly SourceKind[]>> = {
+  svc: ['Service', 'EndpointSlice', 'Namespace'],
+  ns: ['Namespace'],
+  node: ['Node'],
+  id: ['CiliumIdentity'],
+  cep: ['CiliumEndpoint', 'Namespace'],
+};
+
+/**
+ * Whether a unit can be projected for good while the informers are still listing: every
+ * informer it reads has delivered its first list (a Service projected before its
+ * EndpointSlices arrived would only be projected again).
+ */
+export function unitProjectable(unit: Unit, synced: (kind: SourceKind) => boolean): boolean {
+  const sources = unitSources[unit.slice(0, unit.indexOf(':'))];
+  return sources !== undefined && sources.every(synced);
+}
