@@ -9,8 +9,8 @@
  * reports its phases in its metrics; the sync rate is keys over the write phase (informers
  * synced → etcd holds the projection); the end-to-end time including listing 90,000 objects
  * from the sandbox API server is reported beside it. The raw baseline also runs in its own
- * process (bench/apiserver-raw.ts). Raw and sync rounds alternate (BENCH_ROUNDS syncs, each
- * from an empty etcd, between raw runs); the best of each side counts. BENCH_SCALE scales the
+ * process (bench/apiserver-raw.ts). Raw and sync rounds alternate (BENCH_ROUNDS syncs between
+ * raw runs), each on a fresh etcd; the best of each side counts. BENCH_SCALE scales the
  * inputs.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -154,11 +154,26 @@ export async function run(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'meshlb-bench-apiserver-'));
   const cleanups: (() => Promise<unknown>)[] = [() => (process.env.BENCH_KEEP_DIR ? Promise.resolve() : rm(dir, { recursive: true, force: true }))];
   try {
-    const [apiEtcd, meshEtcd] = await Promise.all([etcdIn(dir, 'api'), etcdIn(dir, 'mesh')]);
-    cleanups.push(() => apiEtcd.stop(), () => meshEtcd.stop());
+    const apiEtcd = await etcdIn(dir, 'api');
+    cleanups.push(() => apiEtcd.stop());
     const apiKv = connectKv({ endpoints: apiEtcd.clientUrls, callTimeoutMs: 30_000 }, silentLogger);
-    const mesh = connectKv({ endpoints: meshEtcd.clientUrls, callTimeoutMs: 30_000 }, silentLogger);
-    cleanups.push(() => apiKv.close(), () => mesh.close());
+    cleanups.push(() => apiKv.close());
+    // Every measurement (raw or sync) gets a fresh mesh etcd: etcd slows down as uncompacted
+    // history from the previous measurement accumulates, which would favour whichever ran first.
+    let meshEtcds = 0;
+    const freshMeshEtcd = async (): Promise<EtcdHandle> => {
+      const etcd = await etcdIn(dir, `mesh-${meshEtcds++}`);
+      cleanups.push(() => etcd.stop());
+      return etcd;
+    };
+    const rawOnFreshEtcd = async (): Promise<number> => {
+      const etcd = await freshMeshEtcd();
+      try {
+        return await rawPutRate(etcd.clientUrls);
+      } finally {
+        await etcd.stop();
+      }
+    };
     const ca = await createCA({ commonName: 'bench-ca', validityDays: 1 });
     const leaf = await issueCertificate(ca, { commonName: 'apiserver', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], usages: ['server'], validityDays: 1 });
     const token = randomUUID();
@@ -191,32 +206,35 @@ export async function run(): Promise<Record<string, unknown>> {
     // machine is shared and noisy, and either side may land in a busy moment.
     const raws: number[] = [];
     const syncs: SyncPhases[] = [];
-    let apiserver: { child: ChildProcess; logFile: string } | undefined;
+    let last: { apiserver: ChildProcess; etcd: EtcdHandle } | undefined;
     for (let round = 0; round < ROUNDS; round++) {
       progress.info('raw batched put baseline', { round });
-      raws.push(await rawPutRate(meshEtcd.clientUrls));
-      if (apiserver) {
-        // The next sync starts from an empty etcd again, as a first start would.
-        await stopChild(apiserver.child);
-        await must('wipe', mesh.txn([], [{ op: 'deletePrefix', prefix: 'cilium/' }]));
+      raws.push(await rawOnFreshEtcd());
+      if (last) {
+        await stopChild(last.apiserver);
+        await last.etcd.stop();
       }
       progress.info('clustermesh-apiserver initial sync (own process)', { round });
+      const etcd = await freshMeshEtcd();
       const [port] = (await pickFreePorts(1)) as [number];
-      const started = spawnApiserver(dir, kubeconfig, meshEtcd.clientUrls, port, round);
-      apiserver = started;
+      const started = spawnApiserver(dir, kubeconfig, etcd.clientUrls, port, round);
       cleanups.push(() => stopChild(started.child));
+      last = { apiserver: started.child, etcd };
       const phases = await awaitInitialSync(started.child, `http://127.0.0.1:${port}`, started.logFile);
-      const written = (await must('count', mesh.count('cilium/state/'))).count;
+      const counter = connectKv({ endpoints: etcd.clientUrls, callTimeoutMs: 30_000 }, silentLogger);
+      const written = (await must('count', counter.count('cilium/state/')).finally(() => counter.close())).count;
       if (written !== expectedKeys || phases.keys !== expectedKeys) throw new Error(`etcd holds ${written} keys (apiserver reports ${phases.keys}), expected ${expectedKeys}`);
       syncs.push(phases);
     }
     progress.info('raw batched put baseline', { round: ROUNDS });
-    raws.push(await rawPutRate(meshEtcd.clientUrls));
+    raws.push(await rawOnFreshEtcd());
     const best = syncs.reduce((a, b) => (b.keys / b.writeSeconds > a.keys / a.writeSeconds ? b : a));
     const syncKeysPerSecond = best.keys / best.writeSeconds;
     const rawKeysPerSecond = Math.max(...raws);
 
     progress.info('EndpointSlice PATCH → etcd latency', { samples: LATENCY_SAMPLES });
+    const mesh = connectKv({ endpoints: last!.etcd.clientUrls, callTimeoutMs: 30_000 }, silentLogger);
+    cleanups.push(() => mesh.close());
     const latencies = await patchLatency(kc, mesh);
     return {
       inputs: { services: SERVICES, backendsPerService: BACKENDS, identities: IDENTITIES, endpoints: ENDPOINTS },
