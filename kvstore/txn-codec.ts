@@ -119,36 +119,53 @@ export interface TxnHeader {
   readonly succeeded: boolean;
 }
 
-/** Reads ResponseHeader.revision and TxnResponse.succeeded; skips the per-op responses. */
-export function decodeTxnResponse(buf: Buffer): TxnHeader | { readonly error: string } {
-  let offset = 0;
-  let revision = 0;
-  let succeeded = false;
-  const varint = (): number => {
+/** A cursor over protobuf bytes: varints and length-delimited fields; throws RangeError on truncation. */
+class Reader {
+  offset = 0;
+  constructor(readonly buf: Buffer) {}
+
+  get done(): boolean {
+    return this.offset >= this.buf.length;
+  }
+
+  varint(): number {
     let value = 0;
     let scale = 1;
     for (;;) {
-      if (offset >= buf.length) throw new RangeError('truncated varint');
-      const b = buf[offset++]!;
+      if (this.offset >= this.buf.length) throw new RangeError('truncated varint');
+      const b = this.buf[this.offset++]!;
       value += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) return value;
       scale *= 0x80;
     }
-  };
+  }
+
+  bytes(): Buffer {
+    const length = this.varint();
+    const end = this.offset + length;
+    if (end > this.buf.length) throw new RangeError('truncated field');
+    const out = this.buf.subarray(this.offset, end);
+    this.offset = end;
+    return out;
+  }
+}
+
+/** Reads ResponseHeader.revision and TxnResponse.succeeded; skips the per-op responses. */
+export function decodeTxnResponse(buf: Buffer): TxnHeader | { readonly error: string } {
+  const r = new Reader(buf);
+  let revision = 0;
+  let succeeded = false;
   try {
-    while (offset < buf.length) {
-      const tag = varint();
+    while (!r.done) {
+      const tag = r.varint();
       const field = Math.floor(tag / 8);
       const wireType = tag & 7;
       if (wireType === 0) {
-        const v = varint();
+        const v = r.varint();
         if (field === 2) succeeded = v !== 0;
       } else if (wireType === 2) {
-        const length = varint();
-        const end = offset + length;
-        if (end > buf.length) return { error: 'truncated TxnResponse' };
-        if (field === 1) revision = headerRevision(buf.subarray(offset, end));
-        offset = end;
+        const bytes = r.bytes();
+        if (field === 1) revision = headerRevision(bytes);
       } else {
         return { error: `unexpected wire type ${wireType} in TxnResponse` };
       }
@@ -161,20 +178,12 @@ export function decodeTxnResponse(buf: Buffer): TxnHeader | { readonly error: st
 
 /** ResponseHeader.revision (field 3, int64); the other header fields are varints too. */
 function headerRevision(buf: Buffer): number {
-  let offset = 0;
+  const r = new Reader(buf);
   let revision = 0;
-  while (offset < buf.length) {
-    const tag = buf[offset++]!;
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      if (offset >= buf.length) throw new RangeError('truncated header');
-      const b = buf[offset++]!;
-      value += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) break;
-      scale *= 0x80;
-    }
+  while (!r.done) {
+    const tag = r.varint();
     if ((tag & 7) !== 0) throw new RangeError('unexpected header field');
+    const value = r.varint();
     if (tag >> 3 === 3) revision = value;
   }
   return revision;
