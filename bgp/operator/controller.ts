@@ -163,8 +163,7 @@ export function createBgpOperatorController(opts: BgpOperatorOptions): Module {
   const existingOf = (i: Informer<K8sObject>): ExistingObject[] => [...i.cache().values()] as unknown as ExistingObject[];
 
   const run = async (): Promise<RunResult> => {
-    // Deciding from a partial cache would delete NodeConfigs of nodes not listed yet.
-    if (stopped || signal.aborted || !informers.every((i) => i.synced)) return ok(undefined);
+    if (stopped || signal.aborted) return ok(undefined);
     const values = (i: Informer<K8sObject>): unknown[] => [...i.cache().values()];
     const { inputs, problems } = readInputs({
       clusterConfigs: values(clusterConfigs), peeringPolicies: values(policies), peerConfigs: values(peerConfigs),
@@ -186,6 +185,9 @@ export function createBgpOperatorController(opts: BgpOperatorOptions): Module {
     name: 'bgp-operator',
     logger: log,
     run,
+    // Deciding from a partial cache would delete NodeConfigs of nodes not listed yet; a run
+    // skipped for that does not count, so readiness means a real round has run.
+    canRun: () => informers.every((i) => i.synced),
     debounceMs: opts.debounceMs ?? 50,
     onRunDone: (_outcome, ms) => metrics.runDuration.observe(ms / 1000),
   });
