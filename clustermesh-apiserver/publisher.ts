@@ -14,11 +14,11 @@ import { LeasedKeys } from '../kvstore/lease-keeper.js';
 import type { KvClient, KvResult, TxnOp } from '../kvstore/types.js';
 import type { Logger } from '../lib/log.js';
 import type { HealthReport, Module } from '../lib/module.js';
-import { BatchWriter } from './batch-writer.js';
 import { KeyState, type KeyRecord } from './desired-state.js';
+import { OwnedKeys } from './owned-keys.js';
 import { reasonClass, type PublisherMetrics } from './metrics.js';
 import type { ProjectionOptions, Rejection } from './options.js';
-import { ownedPrefixes, sliceServiceRef } from './project.js';
+import { sliceServiceRef } from './project.js';
 import { affectedUnits, allUnits, cacheKeyOf, projectUnit, SliceIndex, unitProjectable, type SourceCaches, type SourceKind, type Unit } from './units.js';
 
 export interface PublisherOptions {
@@ -74,6 +74,7 @@ export class Publisher implements Module {
   private readonly sliceIndex = new SliceIndex();
   /** Per key: what the units want and what etcd holds under the owned prefixes. */
   private readonly keys = new KeyState();
+  private readonly owned: OwnedKeys;
   private readonly dirty = new Set<Unit>();
   private readonly rejections = new Map<Unit, string>();
   private readonly leased: LeasedKeys;
@@ -97,6 +98,7 @@ export class Publisher implements Module {
   private timing: InitialSyncTiming | undefined;
 
   constructor(private readonly opts: PublisherOptions) {
+    this.owned = new OwnedKeys(opts.kv, this.keys, opts.metrics, opts.projection.clusterName, opts.batchSize ?? 128);
     this.leased = new LeasedKeys(opts.kv, { ttlSeconds: opts.leaseTtlSeconds ?? 60, log: opts.log.child({ part: 'leased-keys' }) });
     // A lost lease means etcd was unreachable or restarted: what it holds is verified again.
     this.leased.onRenewed(() => this.resyncSoon('lease renewed'));
@@ -311,28 +313,12 @@ export class Publisher implements Module {
     }
   }
 
-  private async listOwned(): Promise<KvResult<Map<string, string>>> {
-    const current = new Map<string, string>();
-    for (const prefix of ownedPrefixes(this.opts.projection.clusterName)) {
-      let startKey: string | undefined;
-      let revision: number | undefined;
-      do {
-        const page = await this.timed('list', () => this.opts.kv.list(prefix, { limit: 5_000, startKey, revision }));
-        if (!page.ok) return page;
-        for (const e of page.value.entries) current.set(e.key, e.value.toString());
-        revision = page.value.revision;
-        startKey = page.value.more ? page.value.entries[page.value.entries.length - 1]!.key + '\0' : undefined;
-      } while (startKey !== undefined);
-    }
-    return { ok: true, value: current };
-  }
-
   private async fullSync(): Promise<boolean> {
     const t0 = Date.now();
-    const current = await this.listOwned();
+    const current = await this.owned.list();
     if (!current.ok) return this.failed('listing etcd', current.error.message);
-    // Everything dirty so far is covered by recomputing every unit from the caches now;
-    // events during the sync mark their units dirty again and are written afterwards.
+    // Everything dirty so far is covered by what unitsToProject returns; events during the
+    // sync mark their units dirty again and are written afterwards.
     this.keys.resetWritten(current.value);
     const units = this.unitsToProject();
     this.dirty.clear();
@@ -372,15 +358,7 @@ export class Publisher implements Module {
    * transactions that runs while the next chunk is projected.
    */
   private async writeInChunks(units: readonly Unit[], stats: { puts: number; deletes: number }): Promise<boolean> {
-    const writer = new BatchWriter(this.opts.kv, {
-      batchSize: this.opts.batchSize ?? 128,
-      workers: 8,
-      onApplied: (ops) => {
-        this.keys.recordApplied(ops);
-        this.countWrites(ops);
-      },
-    });
-    const end = this.opts.metrics.kvOps.startTimer({ scope: 'cilium/state', kind: 'clustermesh-apiserver', action: 'update' });
+    const { writer, finish } = this.owned.pipeline();
     for (let i = 0; i < units.length && !writer.failed; i += FULL_SYNC_CHUNK) {
       const ops = this.keys.opsFor(this.recompute(units.slice(i, i + FULL_SYNC_CHUNK)));
       for (const op of ops) stats[op.op === 'put' ? 'puts' : 'deletes']++;
@@ -389,17 +367,9 @@ export class Publisher implements Module {
       // Lets the gRPC stream flush the requests just queued before the next synchronous chunk.
       await new Promise((r) => setImmediate(r));
     }
-    const failure = await writer.drain();
-    end({ outcome: failure ? 'failure' : 'success' });
+    const failure = await finish();
     if (failure) this.lastError = failure.message;
     return failure === undefined;
-  }
-
-  private countWrites(ops: readonly TxnOp[]): void {
-    let puts = 0;
-    for (const op of ops) if (op.op === 'put') puts++;
-    if (puts > 0) this.opts.metrics.keysWritten.inc({ op: 'put' }, puts);
-    if (ops.length > puts) this.opts.metrics.keysWritten.inc({ op: 'delete' }, ops.length - puts);
   }
 
   private async flushDirty(): Promise<boolean> {
@@ -421,22 +391,9 @@ export class Publisher implements Module {
   }
 
   private async apply(ops: readonly TxnOp[]): Promise<boolean> {
-    if (ops.length === 0) return true;
-    const r = await this.timed('update', () => this.opts.kv.applyBatched(ops, { batchSize: this.opts.batchSize ?? 128 }));
-    if (!r.ok) {
-      this.lastError = r.error.message;
-      return false;
-    }
-    this.keys.recordApplied(ops);
-    this.countWrites(ops);
-    return true;
-  }
-
-  private async timed<T>(action: string, run: () => Promise<KvResult<T>>): Promise<KvResult<T>> {
-    const end = this.opts.metrics.kvOps.startTimer({ scope: 'cilium/state', kind: 'clustermesh-apiserver', action });
-    const r = await run();
-    end({ outcome: r.ok ? 'success' : 'failure' });
-    return r;
+    const r = await this.owned.apply(ops);
+    if (!r.ok) this.lastError = r.error.message;
+    return r.ok;
   }
 
   async stop(): Promise<void> {
