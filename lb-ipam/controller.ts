@@ -9,12 +9,13 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createInformer, type Informer } from '../k8s/informer.js';
+import { informerController } from '../k8s/informer-controller.js';
 import type { ObjectLike } from '../k8s/informer-core.js';
 import { patchStatus } from '../k8s/patch.js';
 import { createReconcileLoop, runLimited, type RunResult } from '../k8s/reconcile-loop.js';
 import { coreResource, type ResourceType } from '../k8s/resource.js';
 import type { Logger } from '../lib/log.js';
-import type { HealthReport, Module } from '../lib/module.js';
+import type { Module } from '../lib/module.js';
 import { fail, ok } from '../lib/result.js';
 import { CONDITION_SATISFIED, decide, DEFAULT_OPTIONS, POOL_CONDITION_TYPES, type Options, type Outcome } from './desired.js';
 import { poolFromObject, serviceFromObject, type Pool, type Service } from './inputs.js';
@@ -66,9 +67,7 @@ export function createLbIpamController(opts: LbIpamControllerOptions): Module {
   const now = opts.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
   const overlays = new Map<string, Overlay>();
   let reported = new Set<string>();
-  let stopped = true;
   let writes = 0;
-  let signal: AbortSignal = AbortSignal.abort();
 
   const informer = (name: string, resource: ResourceType, prefix: string): Informer<K8sObject> => {
     const changed = (o: K8sObject): void => {
@@ -141,7 +140,7 @@ export function createLbIpamController(opts: LbIpamControllerOptions): Module {
 
   /** Undefined when written (or nothing to write any more); otherwise why not. */
   const write = async (key: string, ref: Parameters<typeof patchStatus>[1], body: Record<string, unknown>, current: K8sObject): Promise<string | undefined> => {
-    if (signal.aborted) return 'stopped';
+    if (life.signal.aborted) return 'stopped';
     const r = await patchStatus<K8sObject>(kc, ref, body, { fieldManager: FIELD_MANAGER });
     if (r.ok) {
       writes++;
@@ -196,41 +195,16 @@ export function createLbIpamController(opts: LbIpamControllerOptions): Module {
     logger: log,
     run,
     // Deciding from a partial cache would hand out addresses that are taken but not listed yet.
-    canRun: () => !signal.aborted && informers.every((i) => i.synced),
+    canRun: () => !life.signal.aborted && life.synced,
     debounceMs: opts.debounceMs ?? 50,
   });
 
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    const runDone = loop.stop();
-    await Promise.all(informers.map((i) => i.stop()));
-    await runDone;
-  };
-
-  return {
-    async start(parent: AbortSignal) {
-      if (!stopped) return;
-      stopped = false;
-      signal = parent;
-      parent.addEventListener('abort', () => void stop(), { once: true });
-      loop.start();
-      await Promise.all(informers.map((i) => i.start(parent)));
-      await Promise.all(informers.map((i) => i.whenSynced())).catch(() => undefined);
-      if (stopped) return;
-      log.info('informers synced, allocating', { pools: pools.cache().size, services: services.cache().size });
-      loop.kick(0);
-    },
-    stop,
-    health(): HealthReport {
-      const synced = informers.every((i) => i.synced);
-      return {
-        name: 'lb-ipam',
-        healthy: true,
-        ready: !stopped && synced && loop.runs > 0,
-        ...(loop.lastError ? { message: loop.lastError } : {}),
-        details: { rounds: loop.runs, writes, pools: pools.cache().size, services: services.cache().size },
-      };
-    },
-  };
+  const life = informerController({
+    name: 'lb-ipam',
+    loop,
+    informers,
+    onSynced: () => log.info('informers synced, allocating', { pools: pools.cache().size, services: services.cache().size }),
+    details: () => ({ rounds: loop.runs, writes, pools: pools.cache().size, services: services.cache().size }),
+  });
+  return life;
 }

@@ -11,13 +11,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeError } from '../../k8s/errors.js';
 import { createInformer, type Informer } from '../../k8s/informer.js';
+import { informerController } from '../../k8s/informer-controller.js';
 import type { ObjectLike } from '../../k8s/informer-core.js';
 import { createObject, deleteObject, patchStatus } from '../../k8s/patch.js';
 import { createReconcileLoop, type RunResult } from '../../k8s/reconcile-loop.js';
 import { kubeRequest } from '../../k8s/request.js';
 import { coreResource, objectPath, type ResourceType } from '../../k8s/resource.js';
 import type { Logger } from '../../lib/log.js';
-import type { HealthReport, Module } from '../../lib/module.js';
+import type { Module } from '../../lib/module.js';
 import { fail, ok, type Result } from '../../lib/result.js';
 import {
   ADVERTISEMENTS, advertisementSpec, CLUSTER_CONFIGS, NODE_CONFIG_OVERRIDES, NODE_CONFIGS, nodeConfigSpec, PEER_CONFIGS,
@@ -64,8 +65,6 @@ export function createBgpOperatorController(opts: BgpOperatorOptions): Module {
   const pending = new Map<string, string>();
   let reported = new Set<string>();
   let writes = 0;
-  let stopped = true;
-  let signal: AbortSignal = AbortSignal.abort();
 
   const informer = (kind: ResourceType, name: string): Informer<K8sObject> => {
     const changed = (o: K8sObject): void => {
@@ -96,7 +95,7 @@ export function createBgpOperatorController(opts: BgpOperatorOptions): Module {
   };
 
   const track = async (what: string, call: () => Promise<Result<unknown, KubeError>>): Promise<Result<string, string>> => {
-    if (signal.aborted) return fail('stopped', false);
+    if (life.signal.aborted) return fail('stopped', false);
     const r = await call();
     if (r.ok) {
       writes++;
@@ -163,7 +162,7 @@ export function createBgpOperatorController(opts: BgpOperatorOptions): Module {
   const existingOf = (i: Informer<K8sObject>): ExistingObject[] => [...i.cache().values()] as unknown as ExistingObject[];
 
   const run = async (): Promise<RunResult> => {
-    if (stopped || signal.aborted) return ok(undefined);
+    if (life.stopped || life.signal.aborted) return ok(undefined);
     const values = (i: Informer<K8sObject>): unknown[] => [...i.cache().values()];
     const { inputs, problems } = readInputs({
       clusterConfigs: values(clusterConfigs), peeringPolicies: values(policies), peerConfigs: values(peerConfigs),
@@ -187,7 +186,7 @@ export function createBgpOperatorController(opts: BgpOperatorOptions): Module {
     run,
     // Deciding from a partial cache would delete NodeConfigs of nodes not listed yet; a run
     // skipped for that does not count, so readiness means a real round has run.
-    canRun: () => informers.every((i) => i.synced),
+    canRun: () => life.synced,
     debounceMs: opts.debounceMs ?? 50,
     onRunDone: (_outcome, ms) => metrics.runDuration.observe(ms / 1000),
   });
@@ -201,36 +200,12 @@ export function createBgpOperatorController(opts: BgpOperatorOptions): Module {
   const nodes = informer(coreResource('nodes'), 'nodes');
   const informers = [clusterConfigs, peerConfigs, advertisements, overrides, policies, nodeConfigs, nodes];
 
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await loop.stop();
-    await Promise.all(informers.map((i) => i.stop()));
-  };
-
-  return {
-    async start(parent: AbortSignal) {
-      if (!stopped) return;
-      stopped = false;
-      signal = parent;
-      parent.addEventListener('abort', () => void stop(), { once: true });
-      loop.start();
-      await Promise.all(informers.map((i) => i.start(parent)));
-      await Promise.all(informers.map((i) => i.whenSynced())).catch(() => undefined);
-      if (stopped) return;
-      log.info('informers synced, reconciling BGP node configs', { clusterConfigs: clusterConfigs.cache().size, nodes: nodes.cache().size });
-      loop.kick(0);
-    },
-    stop,
-    health(): HealthReport {
-      const synced = informers.every((i) => i.synced);
-      return {
-        name: 'bgp-operator',
-        healthy: true,
-        ready: !stopped && synced && loop.runs > 0,
-        ...(loop.lastError ? { message: loop.lastError } : {}),
-        details: { runs: loop.runs, writes, clusterConfigs: clusterConfigs.cache().size, nodeConfigs: nodeConfigs.cache().size },
-      };
-    },
-  };
+  const life = informerController({
+    name: 'bgp-operator',
+    loop,
+    informers,
+    onSynced: () => log.info('informers synced, reconciling BGP node configs', { clusterConfigs: clusterConfigs.cache().size, nodes: nodes.cache().size }),
+    details: () => ({ runs: loop.runs, writes, clusterConfigs: clusterConfigs.cache().size, nodeConfigs: nodeConfigs.cache().size }),
+  });
+  return life;
 }

@@ -10,12 +10,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Counter } from 'prom-client';
 import { createInformer, type Informer } from '../../k8s/informer.js';
+import { informerController } from '../../k8s/informer-controller.js';
 import type { ObjectLike } from '../../k8s/informer-core.js';
 import { createReconcileLoop, runLimited, type RunResult } from '../../k8s/reconcile-loop.js';
 import { coreResource, type ObjectRef } from '../../k8s/resource.js';
 import type { KubeError } from '../../k8s/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { HealthReport, Module } from '../../lib/module.js';
+import type { Module } from '../../lib/module.js';
 import { fail, ok, type Result } from '../../lib/result.js';
 import { reconcile, type ClusterInfo, type ReconcileError, type ReconcilePlan } from './reconcile.js';
 import { CILIUM_ENDPOINTS, CILIUM_IDENTITIES, createIdentity, deleteIfPresent, writeEndpoint, type WriteOutcome } from './writer.js';
@@ -57,9 +58,7 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
   const deletedEndpoints = new Set<string>();
   let lastUsed: ReadonlyMap<number, number> = new Map();
   let reported = new Set<string>();
-  let stopped = true;
   let gcTimer: NodeJS.Timeout | undefined;
-  let signal: AbortSignal = AbortSignal.abort();
 
   const informer = (name: string, ref: Omit<ObjectRef, 'name'>, overlays: (Map<string, K8sObject> | Set<string>)[]): Informer<K8sObject> => {
     // The cache now shows the object as it is, so what we wrote about it no longer needs overlaying.
@@ -98,7 +97,7 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
 
   /** Undefined when the write went through; otherwise why not. */
   const track = async (what: string, resource: string, op: string, call: () => Promise<Result<WriteOutcome, KubeError>>): Promise<string | undefined> => {
-    if (signal.aborted) return 'stopped';
+    if (life.signal.aborted) return 'stopped';
     const r = await call();
     if (r.ok) {
       if (r.value === 'done') opts.metrics.writes.inc({ resource, op });
@@ -177,43 +176,20 @@ export function createIdentityController(opts: IdentityControllerOptions): Modul
     logger: log,
     run,
     // Deciding from a partial cache would reallocate identities that exist but were not listed yet.
-    canRun: () => !signal.aborted && informers.every((i) => i.synced),
+    canRun: () => !life.signal.aborted && life.synced,
     debounceMs: opts.debounceMs ?? 50,
   });
 
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    clearInterval(gcTimer);
-    const runDone = loop.stop();
-    await Promise.all(informers.map((i) => i.stop()));
-    await runDone;
-  };
-
-  return {
-    async start(parent: AbortSignal) {
-      if (!stopped) return;
-      stopped = false;
-      signal = parent;
-      parent.addEventListener('abort', () => void stop(), { once: true });
-      loop.start();
-      await Promise.all(informers.map((i) => i.start(parent)));
-      await Promise.all(informers.map((i) => i.whenSynced())).catch(() => undefined);
-      if (stopped) return;
+  const life = informerController({
+    name: 'identity-controller',
+    loop,
+    informers,
+    onSynced: () => {
       log.info('informers synced, reconciling', { cluster: opts.cluster.name, graceMs: opts.graceMs });
       gcTimer = setInterval(() => loop.kick(0), opts.gcIntervalMs);
-      loop.kick(0);
     },
-    stop,
-    health(): HealthReport {
-      const synced = informers.every((i) => i.synced);
-      return {
-        name: 'identity-controller',
-        healthy: true,
-        ready: !stopped && synced && loop.runs > 0,
-        ...(loop.lastError ? { message: loop.lastError } : {}),
-        details: { rounds: loop.runs, identities: identities.cache().size, endpoints: endpoints.cache().size },
-      };
-    },
-  };
+    onStop: () => clearInterval(gcTimer),
+    details: () => ({ rounds: loop.runs, identities: identities.cache().size, endpoints: endpoints.cache().size }),
+  });
+  return life;
 }
