@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createCA, issueCertificate } from '../certs/index.js';
 import { connectKv } from '../kvstore/etcd.js';
+import type { KvClient } from '../kvstore/types.js';
 import { silentLogger } from '../lib/log.js';
 import { crdDir } from '../lib/repo.js';
 import { startApiServer } from '../sandbox/apiserver/server.js';
@@ -17,6 +18,8 @@ export interface BenchApi {
   /** Scratch directory of this world, removed by stop(). */
   readonly dir: string;
   readonly kc: KubeConfig;
+  /** The API server's storage, for benches that seed objects straight into it. */
+  readonly kv: KvClient;
   stop(): Promise<void>;
 }
 
@@ -24,7 +27,7 @@ export async function startBenchApi(name: string): Promise<BenchApi> {
   const dir = await mkdtemp(join(tmpdir(), `meshlb-bench-${name}-`));
   const etcd = await startEtcd({ dataDir: join(dir, 'etcd') });
   if (!etcd.ok) throw new Error(etcd.error.message);
-  const kv = connectKv({ endpoints: etcd.value.clientUrls }, silentLogger);
+  const kv = connectKv({ endpoints: etcd.value.clientUrls, callTimeoutMs: 30_000 }, silentLogger);
   const ca = await createCA({ commonName: 'bench-ca', validityDays: 1 });
   const leaf = await issueCertificate(ca, {
     commonName: 'apiserver',
@@ -50,6 +53,7 @@ export async function startBenchApi(name: string): Promise<BenchApi> {
   return {
     dir,
     kc,
+    kv,
     async stop() {
       await server.value.stop();
       await kv.close();

@@ -20,15 +20,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import { createCA, issueCertificate } from '../certs/index.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { mergePatch } from '../k8s/patch.js';
 import { connectKv } from '../kvstore/etcd.js';
 import type { KvClient, TxnOp } from '../kvstore/types.js';
 import { createLogger, silentLogger } from '../lib/log.js';
-import { startApiServer } from '../sandbox/apiserver/server.js';
 import { startEtcd, type EtcdHandle } from '../sandbox/etcd/index.js';
 import { pickFreePorts } from '../sandbox/etcd/ports.js';
+import { startBenchApi } from './api-world.js';
 import { BACKENDS, ENDPOINTS, expectedEntries, IDENTITIES, inputs, SERVICES, slice } from './apiserver-inputs.js';
 import { percentile } from './util.js';
 
@@ -154,10 +153,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'meshlb-bench-apiserver-'));
   const cleanups: (() => Promise<unknown>)[] = [() => (process.env.BENCH_KEEP_DIR ? Promise.resolve() : rm(dir, { recursive: true, force: true }))];
   try {
-    const apiEtcd = await etcdIn(dir, 'api');
-    cleanups.push(() => apiEtcd.stop());
-    const apiKv = connectKv({ endpoints: apiEtcd.clientUrls, callTimeoutMs: 30_000 }, silentLogger);
-    cleanups.push(() => apiKv.close());
+    const api = await startBenchApi('apiserver-kube');
+    cleanups.push(() => api.stop());
+    const { kc, kv: apiKv } = api;
     // Every measurement (raw or sync) gets a fresh mesh etcd: etcd slows down as uncompacted
     // history from the previous measurement accumulates, which would favour whichever ran first.
     let meshEtcds = 0;
@@ -174,13 +172,6 @@ export async function run(): Promise<Record<string, unknown>> {
         await etcd.stop();
       }
     };
-    const ca = await createCA({ commonName: 'bench-ca', validityDays: 1 });
-    const leaf = await issueCertificate(ca, { commonName: 'apiserver', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], usages: ['server'], validityDays: 1 });
-    const token = randomUUID();
-    const crdDir = new URL('../../deploy/crds/', import.meta.url).pathname;
-    const server = await must('API server', startApiServer({ kv: apiKv, tls: { cert: leaf.certPem, key: leaf.keyPem }, token, crdDir, logger: silentLogger }));
-    cleanups.push(() => server.stop());
-
     const input = inputs();
     const expectedKeys = expectedEntries().size;
     progress.info('seeding the API server storage', { objects: SERVICES * 2 + IDENTITIES + ENDPOINTS, keys: expectedKeys });
@@ -192,13 +183,6 @@ export async function run(): Promise<Record<string, unknown>> {
       ...storageOps('cilium.io', 'ciliumendpoints', 'cilium.io/v2', 'CiliumEndpoint', input.endpoints),
     ]));
 
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'b', server: server.url, caData: Buffer.from(ca.certPem).toString('base64') }],
-      users: [{ name: 'b', token }],
-      contexts: [{ name: 'b', cluster: 'b', user: 'b' }],
-      currentContext: 'b',
-    });
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, kc.exportConfig(), { mode: 0o600 });
 

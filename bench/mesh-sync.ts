@@ -7,7 +7,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { startAgent } from '../agent/agent.js';
 import {
   clusterService,
@@ -18,7 +17,6 @@ import {
 } from '../agent-sync/remote-data.fixture.js';
 import {
   createCA,
-  issueCertificate,
   issueClustermeshCerts,
   writeCertFiles,
   type CertFiles,
@@ -30,9 +28,8 @@ import { CANARY_PREFIXES, clusterConfigKey, syncCanaryKey, type CanaryKind } fro
 import { etcdInit } from '../clustermesh-apiserver/etcdinit.js';
 import { connectKv } from '../kvstore/etcd.js';
 import { silentLogger } from '../lib/log.js';
-import { crdDir } from '../lib/repo.js';
-import { startApiServer } from '../sandbox/apiserver/server.js';
 import { startEtcd, type EtcdHandle } from '../sandbox/etcd/index.js';
+import { startBenchApi } from './api-world.js';
 import { SCALE, log, memory, must, round, waitUntil } from './mesh-common.js';
 
 const SERVICES = Math.round(50_000 * SCALE);
@@ -123,34 +120,9 @@ export async function initialSync(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'meshlb-bench-sync-'));
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    const localEtcd = await startEtcd({ dataDir: join(dir, 'local-etcd') });
-    if (!localEtcd.ok) throw new Error(localEtcd.error.message);
-    stops.push(() => localEtcd.value.stop());
-    const localKv = connectKv({ endpoints: localEtcd.value.clientUrls }, silentLogger);
-    stops.push(() => localKv.close());
-    const ca = await createCA({ commonName: 'bench-ca', validityDays: 1 });
-    const leaf = await issueCertificate(ca, {
-      commonName: 'apiserver',
-      ipAddresses: ['127.0.0.1'],
-      usages: ['server'],
-      validityDays: 1,
-    });
-    const api = await startApiServer({
-      kv: localKv,
-      tls: { cert: leaf.certPem, key: leaf.keyPem },
-      token: 'bench',
-      logger: silentLogger,
-      crdDir,
-    });
-    if (!api.ok) throw new Error(api.error);
-    stops.push(() => api.value.stop());
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'b', server: api.value.url, caData: Buffer.from(ca.certPem).toString('base64') }],
-      users: [{ name: 'b', token: 'bench' }],
-      contexts: [{ name: 'b', cluster: 'b', user: 'b' }],
-      currentContext: 'b',
-    });
+    const api = await startBenchApi('sync-kube');
+    stops.push(() => api.stop());
+    const { kc } = api;
 
     const meshCa = await createCA({ commonName: 'mesh-ca', validityDays: 1 });
     const a = await startRemote(dir, meshCa, 'remote-a', 2);
