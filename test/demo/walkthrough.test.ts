@@ -10,12 +10,12 @@
  * MESHLB_KEEP_ARTIFACTS=1, so runs leave nothing behind.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { meshlbBin, repoRoot } from '../../lib/repo.js';
 import { chromiumMissing, expectDemoOnPage, expectSelfRefresh, openStatusPage, type StatusPage } from './status-page.js';
 
@@ -44,6 +44,16 @@ async function sh(command: string, env: NodeJS.ProcessEnv): Promise<{ code: numb
   }
 }
 
+/** The last lines of each meshlb component's log in the sandbox (etcd logs left out). */
+function printComponentLogs(dir: string): void {
+  for (const cluster of readdirSync(dir).filter((d) => /^c\d+$/.test(d))) {
+    for (const file of readdirSync(join(dir, cluster)).filter((f) => f.endsWith('.log'))) {
+      const tail = readFileSync(join(dir, cluster, file), 'utf8').split('\n').slice(-40).join('\n');
+      console.error(`--- ${cluster}/${file} (last 40 lines)\n${tail}`);
+    }
+  }
+}
+
 describe('npm start demo, the README walk-through and the status page', () => {
   let dir = '';
   let child: ChildProcess | undefined;
@@ -66,7 +76,14 @@ describe('npm start demo, the README walk-through and the status page', () => {
     }
   }, 960_000);
 
+  // A failure here is usually one process out of a dozen: its log tail says which and why.
+  let failed = false;
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
+  });
+
   afterAll(async () => {
+    if (failed && dir) printComponentLogs(dir);
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
