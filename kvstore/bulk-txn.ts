@@ -4,7 +4,7 @@
  * attempt, and a move to the next member when one is unavailable. Used by applyBatched only:
  * everything else (reads, watches, leases, compare-and-swap) stays on etcd3.
  */
-import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { fail, ok } from '../lib/result.js';
 import { classifyError, rawError } from './errors.js';
 import { decodeTxnResponse, encodeTxnRequest, type TxnHeader } from './txn-codec.js';
@@ -18,6 +18,11 @@ export interface BulkTxnOptions {
   readonly tls?: { readonly ca: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
   /** Deadline of one attempt on one member. */
   readonly attemptMs: number;
+}
+
+function failed(err: unknown): KvResult<never> {
+  const { error, retry } = classifyError(rawError(err));
+  return fail({ ...error, message: `etcd batched txn: ${error.message}` }, retry);
 }
 
 /** "https://127.0.0.1:2379" → "127.0.0.1:2379" (gRPC targets carry no scheme). */
@@ -38,7 +43,13 @@ export class BulkTxnChannel {
 
   /** One transaction of `ops`; tries each member at most once while they are unavailable. */
   async txn(ops: readonly TxnOp[]): Promise<KvResult<{ revision: number }>> {
-    const body = encodeTxnRequest(ops);
+    let body: Buffer;
+    try {
+      body = encodeTxnRequest(ops);
+    } catch (err) {
+      // Only a malformed op (a lease ID that is not a decimal int64) gets here.
+      return fail({ kind: 'invalid', message: `etcd batched txn: ${(err as Error).message}` }, false);
+    }
     const attempts = Math.max(2, this.opts.endpoints.length);
     let last: KvResult<{ revision: number }> = fail({ kind: 'unavailable', message: 'no etcd endpoint' }, true);
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -62,24 +73,18 @@ export class BulkTxnChannel {
 
   private send(endpoint: string, body: Buffer): Promise<KvResult<{ revision: number }>> {
     return new Promise((resolve) => {
-      this.client(endpoint).makeUnaryRequest<Buffer, TxnHeader | { error: string }>(
-        TXN_METHOD,
-        (b) => b,
-        decodeTxnResponse,
-        body,
-        new Metadata(),
-        { deadline: Date.now() + this.opts.attemptMs },
-        (err: ServiceError | null, reply?: TxnHeader | { error: string }) => {
-          if (err) {
-            const { error, retry } = classifyError(rawError(err));
-            resolve(fail({ ...error, message: `etcd batched txn: ${error.message}` }, retry));
-          } else if (!reply || 'error' in reply) {
-            resolve(fail({ kind: 'unknown', message: `etcd batched txn: ${reply?.error ?? 'empty response'}` }, false));
-          } else {
-            resolve(ok({ revision: reply.revision }));
-          }
-        },
-      );
+      const done = (err: unknown, reply?: TxnHeader | { error: string }): void => {
+        if (err) resolve(failed(err));
+        else if (!reply || 'error' in reply) resolve(fail({ kind: 'unknown', message: `etcd batched txn: ${reply?.error ?? 'empty response'}` }, false));
+        else resolve(ok({ revision: reply.revision }));
+      };
+      // A throw here (a channel closed under the call) must become a result, not a rejection.
+      try {
+        const options = { deadline: Date.now() + this.opts.attemptMs };
+        this.client(endpoint).makeUnaryRequest(TXN_METHOD, (b: Buffer) => b, decodeTxnResponse, body, new Metadata(), options, done);
+      } catch (err) {
+        done(err);
+      }
     });
   }
 

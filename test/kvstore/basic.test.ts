@@ -94,6 +94,12 @@ describe('kv basics against a real etcd', () => {
     if (!r.ok) expect(r.error.kind).toBe('invalid');
   });
 
+  test('a put under a lease ID that is not a number is refused as invalid, and nothing is written', async () => {
+    const r = await kv.applyBatched([{ op: 'put', key: 'badlease/k', value: 'x', lease: 'not-a-lease' }]);
+    expect(r).toMatchObject({ ok: false, retry: false, error: { kind: 'invalid' } });
+    expect(value(await kv.count('badlease/')).count).toBe(0);
+  });
+
   test('compacting an already compacted revision reports compacted', async () => {
     const rev = value(await kv.put('cmp/k', '1')).revision;
     value(await kv.compact(rev));
